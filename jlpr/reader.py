@@ -1,0 +1,351 @@
+"""``PlateReader``: locate -> rectify -> classify each field -> decode into valid plates."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from jlpr.decode import decode_readings
+from jlpr.errors import ConfigError, JlprError, ModelError, WeightsNotFoundError
+from jlpr.image import DEFAULT_MAX_PIXELS, ImageInput, describe_source, load_image
+from jlpr.interfaces import FieldClassifier, ImageArray, Localizer, RectifiedPlate, Rectifier
+from jlpr.pretrained import (
+    CONFIG_NAME,
+    FORMAT,
+    FORMAT_VERSION,
+    bundled_weights_dir,
+    load_component,
+    read_config,
+    save_component,
+)
+from jlpr.types import Box, Field, FieldReading, Plate, PlateRegion, Quad, RectifyMethod
+
+__all__ = ["REQUIRED_FIELDS", "PlateReader", "ReadResult"]
+
+REQUIRED_FIELDS = (Field.OFFICE, Field.CLASSIFICATION, Field.KANA, Field.DESIGNATION)
+"""Fields a reader must have a classifier for; :attr:`Field.SCHEME` is optional."""
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The outcome for one input of :meth:`PlateReader.read_batch`."""
+
+    source: str
+    """What the input was (a path, or a short description of bytes/arrays/images)."""
+    plates: tuple[Plate, ...] = ()
+    error: JlprError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class PlateReader:
+    """Reads Japanese licence plates in images.
+
+    Args:
+        localizer: finds plates in whole images; ``None`` makes a reader that only
+            :meth:`recognize` s crops.
+        rectifier: warps each found plate to an upright crop.
+        classifiers: one :class:`~jlpr.interfaces.FieldClassifier` per field (office,
+            classification, kana, designation; scheme optional), as a sequence or a mapping
+            from :class:`~jlpr.types.Field`.
+        min_confidence: :meth:`read` drops plates whose overall confidence is lower.
+        min_field_confidence: a field whose best valid reading is less sure than this is
+            reported unreadable (``None``) instead of guessed.
+        max_pixels: inputs with more pixels are refused with
+            :class:`~jlpr.errors.ImageTooLargeError`.
+
+    Example::
+
+        reader = PlateReader.from_pretrained()
+        for plate in reader.read("car.jpg"):
+            print(plate.text, plate.confidence)
+    """
+
+    def __init__(
+        self,
+        localizer: Localizer | None,
+        rectifier: Rectifier,
+        classifiers: Mapping[Field, FieldClassifier] | Iterable[FieldClassifier],
+        *,
+        min_confidence: float = 0.5,
+        min_field_confidence: float = 0.3,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ) -> None:
+        if localizer is not None and not isinstance(localizer, Localizer):
+            raise ConfigError(f"localizer must be a jlpr Localizer, got {type(localizer)!r}")
+        if not isinstance(rectifier, Rectifier):
+            raise ConfigError(f"rectifier must be a jlpr Rectifier, got {type(rectifier)!r}")
+        self.localizer = localizer
+        self.rectifier = rectifier
+        self.classifiers = _classifier_map(classifiers)
+        for name, value in (
+            ("min_confidence", min_confidence),
+            ("min_field_confidence", min_field_confidence),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1], got {value}")
+        self.min_confidence = float(min_confidence)
+        self.min_field_confidence = float(min_field_confidence)
+        self.max_pixels = int(max_pixels)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def read(self, image: ImageInput) -> list[Plate]:
+        """Every plate in ``image`` read with at least ``min_confidence``, best first."""
+        array = load_image(image, max_pixels=self.max_pixels)
+        return self._read_arrays([array])[0]
+
+    def read_batch(self, images: Iterable[ImageInput]) -> list[ReadResult]:
+        """:meth:`read` for several inputs; a bad input gives an error result, not an exception.
+
+        Classification runs batched over all plates of all images.
+        """
+        sources: list[str] = []
+        arrays: list[ImageArray | None] = []
+        errors: list[JlprError | None] = []
+        for image in images:
+            sources.append(describe_source(image))
+            try:
+                arrays.append(load_image(image, max_pixels=self.max_pixels))
+                errors.append(None)
+            except JlprError as exc:
+                arrays.append(None)
+                errors.append(exc)
+        good = [a for a in arrays if a is not None]
+        plates = iter(self._read_arrays(good) if good else [])
+        return [
+            ReadResult(source, tuple(next(plates)) if array is not None else (), error)
+            for source, array, error in zip(sources, arrays, errors, strict=True)
+        ]
+
+    def recognize(self, crop: ImageInput) -> Plate:
+        """Read the one plate that ``crop`` shows (a tight or loose crop).
+
+        With a localizer, the best plate found in the crop is read (and its box and corners
+        are in crop pixels); when none is found the whole crop is taken as the plate.
+        Always returns a plate; fields that could not be read are ``None``.
+        """
+        array = load_image(crop, max_pixels=self.max_pixels)
+        height, width = array.shape[:2]
+        regions = self.localizer.locate(array) if self.localizer is not None else []
+        region = regions[0] if regions else None
+        if region is None:
+            whole = Box(0.0, 0.0, float(width), float(height))
+            fallback = PlateRegion(box=whole, score=1.0, corners=Quad.from_box(whole))
+            rectified = replace(self.rectifier.rectify(array, fallback), method=RectifyMethod.BOX)
+            return self._decode([rectified], [None])[0]
+        return self._decode([self.rectifier.rectify(array, region)], [region])[0]
+
+    def _read_arrays(self, arrays: Sequence[ImageArray]) -> list[list[Plate]]:
+        if self.localizer is None:
+            raise ConfigError(
+                "this reader has no localizer, so it cannot find plates in whole images; "
+                "use recognize() on plate crops, or give it a localizer"
+            )
+        found = self.localizer.locate_batch(arrays)
+        if len(found) != len(arrays):
+            raise ModelError(
+                f"{type(self.localizer).__qualname__}.locate_batch returned {len(found)} "
+                f"results for {len(arrays)} images"
+            )
+        rectified: list[RectifiedPlate] = []
+        regions: list[PlateRegion] = []
+        owners: list[int] = []
+        for index, (array, image_regions) in enumerate(zip(arrays, found, strict=True)):
+            for region in image_regions:
+                rectified.append(self.rectifier.rectify(array, region))
+                regions.append(region)
+                owners.append(index)
+        plates = self._decode(rectified, regions)
+        per_image: list[list[Plate]] = [[] for _ in arrays]
+        for owner, plate in zip(owners, plates, strict=True):
+            if plate.confidence >= self.min_confidence:
+                per_image[owner].append(plate)
+        for image_plates in per_image:
+            image_plates.sort(key=lambda p: -p.confidence)
+        return per_image
+
+    def _decode(
+        self, rectified: Sequence[RectifiedPlate], regions: Sequence[PlateRegion | None]
+    ) -> list[Plate]:
+        if not rectified:
+            return []
+        crops = [r.image for r in rectified]
+        per_field: dict[Field, list[FieldReading]] = {
+            field: classifier.classify_batch(crops)
+            for field, classifier in self.classifiers.items()
+        }
+        plates = []
+        for i, (rect, region) in enumerate(zip(rectified, regions, strict=True)):
+            readings = {field: results[i] for field, results in per_field.items()}
+            decoded = decode_readings(readings, self.min_field_confidence)
+            score = region.score if region is not None else None
+            confidence = decoded.confidence * (score if score is not None else 1.0)
+            plates.append(
+                Plate(
+                    office=decoded.office,
+                    classification=decoded.classification,
+                    kana=decoded.kana,
+                    designation=decoded.designation,
+                    scheme=decoded.scheme,
+                    confidence=confidence,
+                    box=region.box if region is not None else rect.corners.to_box(),
+                    corners=rect.corners,
+                    detection_score=score,
+                    rectification=rect.method,
+                    readings=readings,
+                )
+            )
+        return plates
+
+    # -- composition ------------------------------------------------------------------------
+
+    def with_components(
+        self, *components: Localizer | Rectifier | FieldClassifier, **settings: Any
+    ) -> PlateReader:
+        """A copy with some components swapped (matched by kind, classifiers by field).
+
+        ``reader.with_components(MyOfficeClassifier())`` replaces the office classifier;
+        keyword ``settings`` (``min_confidence=...``) change the thresholds.
+        """
+        localizer, rectifier = self.localizer, self.rectifier
+        classifiers = dict(self.classifiers)
+        for component in components:
+            if isinstance(component, Localizer):
+                localizer = component
+            elif isinstance(component, Rectifier):
+                rectifier = component
+            elif isinstance(component, FieldClassifier):
+                classifiers[_field_of(component)] = component
+            else:
+                raise ConfigError(f"{type(component).__qualname__} is not a jlpr component")
+        options: dict[str, Any] = {
+            "min_confidence": self.min_confidence,
+            "min_field_confidence": self.min_field_confidence,
+            "max_pixels": self.max_pixels,
+        }
+        unknown = set(settings) - set(options)
+        if unknown:
+            raise ConfigError(f"unknown reader settings: {sorted(unknown)}")
+        options.update(settings)
+        return PlateReader(localizer, rectifier, classifiers, **options)
+
+    # -- persistence ------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        device: str = "cpu",
+        **settings: Any,
+    ) -> PlateReader:
+        """Load a reader saved by :meth:`save_pretrained`, or the bundled default one.
+
+        Args:
+            path: a directory holding ``jlpr.json``; ``None`` loads the weights shipped
+                inside the package (no network is ever used).
+            device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` for components that use torch.
+            settings: reader settings overriding the saved ones (``min_confidence`` ...).
+        """
+        directory = Path(path) if path is not None else bundled_weights_dir()
+        if path is None and not (directory / CONFIG_NAME).is_file():
+            raise WeightsNotFoundError(
+                f"this jlpr installation has no bundled default weights ({directory} holds no "
+                f"{CONFIG_NAME}); pass the path of a reader saved with save_pretrained(), or "
+                "compose a PlateReader from your own components"
+            )
+        if not directory.is_dir():
+            raise WeightsNotFoundError(f"weights directory {directory} does not exist")
+        config = read_config(directory)
+        try:
+            components = config["components"]
+            localizer = (
+                load_component(components["localizer"], directory / "localizer", device)
+                if components.get("localizer")
+                else None
+            )
+            rectifier = load_component(components["rectifier"], directory / "rectifier", device)
+            classifiers = [
+                load_component(entry, directory / "classifiers" / name, device)
+                for name, entry in components["classifiers"].items()
+            ]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"{directory / CONFIG_NAME} lacks a component entry: {exc}") from exc
+        options = dict(config.get("reader", {}))
+        options.update(settings)
+        return cls(localizer, rectifier, classifiers, **options)
+
+    def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
+        """Save config and weights of every component to ``directory`` (created if needed).
+
+        Every component must be registered (:func:`jlpr.registry.register`) and implement
+        :class:`~jlpr.interfaces.Configurable`.
+        """
+        root = Path(directory)
+        root.mkdir(parents=True, exist_ok=True)
+        components: dict[str, Any] = {
+            "localizer": save_component(self.localizer, root / "localizer")
+            if self.localizer is not None
+            else None,
+            "rectifier": save_component(self.rectifier, root / "rectifier"),
+            "classifiers": {
+                field.value: save_component(classifier, root / "classifiers" / field.value)
+                for field, classifier in self.classifiers.items()
+            },
+        }
+        config = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "reader": {
+                "min_confidence": self.min_confidence,
+                "min_field_confidence": self.min_field_confidence,
+                "max_pixels": self.max_pixels,
+            },
+            "components": components,
+        }
+        (root / CONFIG_NAME).write_text(
+            json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        return root
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f.value}={type(c).__name__}" for f, c in self.classifiers.items())
+        return (
+            f"PlateReader(localizer={type(self.localizer).__name__}, "
+            f"rectifier={type(self.rectifier).__name__}, {fields})"
+        )
+
+
+def _field_of(classifier: FieldClassifier) -> Field:
+    field = getattr(classifier, "field", None)
+    try:
+        return Field(field)
+    except ValueError:
+        raise ConfigError(
+            f"{type(classifier).__qualname__}.field must be a jlpr.Field, got {field!r}"
+        ) from None
+
+
+def _classifier_map(
+    classifiers: Mapping[Field, FieldClassifier] | Iterable[FieldClassifier],
+) -> dict[Field, FieldClassifier]:
+    items = classifiers.values() if isinstance(classifiers, Mapping) else classifiers
+    result: dict[Field, FieldClassifier] = {}
+    for classifier in items:
+        if not isinstance(classifier, FieldClassifier):
+            raise ConfigError(f"{type(classifier).__qualname__} is not a FieldClassifier")
+        field = _field_of(classifier)
+        if field in result:
+            raise ConfigError(f"two classifiers for field {field.value!r}")
+        result[field] = classifier
+    missing = [f.value for f in REQUIRED_FIELDS if f not in result]
+    if missing:
+        raise ConfigError(f"no classifier for field(s) {', '.join(missing)}")
+    return result
