@@ -16,8 +16,8 @@ __all__ = [
     "ModelError",
     "RegistryError",
     "UnsupportedImageError",
-    "WeightsNotFoundError",
     "WeightsIntegrityError",
+    "WeightsNotFoundError",
 ]
 
 

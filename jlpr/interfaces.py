@@ -121,6 +121,3 @@ class FieldClassifier(ABC):
     def classify_batch(self, plate_images: Sequence[ImageArray]) -> list[FieldReading]:
         """:meth:`classify` for several crops; implementations may batch for speed."""
         return [self.classify(image) for image in plate_images]
-
-
-
