@@ -1,0 +1,191 @@
+"""Plate crops and scenes: what each product promises about its pixels and labels."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from PIL import Image
+
+from jlpr.layout import CANONICAL_SIZE
+from jlpr.rules import ColorScheme
+from jlpr.synth import fonts as font_search
+from jlpr.synth.degrade import DegradationConfig
+from jlpr.synth.scenes import (
+    PlateSampleConfig,
+    SceneConfig,
+    VehiclePhoto,
+    inpaint_box,
+    load_vehicle_photos,
+    make_plate_sample,
+    make_scene,
+    split_vehicle_photos,
+)
+from jlpr.types import Plate
+
+pytestmark = pytest.mark.skipif(
+    not font_search.find_japanese_fonts(),
+    reason='needs a Japanese font: pip install "jlpr[train]"',
+)
+
+QUIET_CAMERA = DegradationConfig.none()
+"""Camera settings that leave scene pixels alone, for tests that look at exact colours."""
+
+
+def _bbox(points: npt.NDArray[np.float64]) -> tuple[float, float, float, float]:
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+# -- plate crops ------------------------------------------------------------------------------
+
+
+def test_rectified_crop_has_the_canonical_size_and_the_plate_near_its_corners() -> None:
+    sample = make_plate_sample(np.random.default_rng(0))
+    width, height = CANONICAL_SIZE
+    assert sample.rectified.shape == (height, width, 3)
+    crop_corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=float)
+    # The rectifier used jittered corners (std 2 % of the plate), clipped at 2.5 std.
+    error = np.abs(sample.rectified_corners - crop_corners)
+    assert (error[:, 0] <= 0.05 * width + 1).all() and (error[:, 1] <= 0.05 * height + 1).all()
+
+
+def test_without_jitter_the_plate_fills_the_rectified_crop_exactly() -> None:
+    config = PlateSampleConfig(degradation=DegradationConfig.none(), corner_jitter=0.0)
+    plate = Plate.parse("佐賀581せ18-32", ColorScheme.PRIVATE_KEI)
+    sample = make_plate_sample(np.random.default_rng(1), config, plate=plate)
+    width, height = CANONICAL_SIZE
+    expected = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=float)
+    np.testing.assert_allclose(sample.rectified_corners, expected, atol=1e-6)
+    assert sample.plate.text == "佐賀 581 せ 18-32"
+    # A yellow kei plate: the crop is mostly yellow (much red and green, little blue).
+    r, g, b = sample.rectified.reshape(-1, 3).mean(axis=0)
+    assert r > 150 and g > 110 and b < 110
+
+
+def test_loose_crop_frames_the_plate_with_a_detector_like_margin() -> None:
+    config = PlateSampleConfig(degradation=DegradationConfig.mild())
+    for seed in range(8):
+        sample = make_plate_sample(np.random.default_rng(seed), config)
+        height, width = sample.loose.shape[:2]
+        x1, y1, x2, y2 = sample.loose_box
+        assert (x1, y1, x2, y2) == pytest.approx(_bbox(sample.loose_corners))
+        box_w, box_h = x2 - x1, y2 - y1
+        margins = (x1 / box_w, y1 / box_h, (width - x2) / box_w, (height - y2) / box_h)
+        # 5-30 % of the box on every side (one pixel of rounding either way).
+        assert all(
+            0.05 - 1.5 / min(box_w, box_h) <= m <= 0.3 + 1.5 / min(box_w, box_h) for m in margins
+        )
+
+
+def test_plate_samples_repeat_for_a_seed() -> None:
+    first = make_plate_sample(np.random.default_rng(5))
+    second = make_plate_sample(np.random.default_rng(5))
+    assert np.array_equal(first.rectified, second.rectified)
+    assert np.array_equal(first.loose, second.loose)
+    assert first.plate == second.plate
+
+
+# -- scenes -----------------------------------------------------------------------------------
+
+
+def test_synthetic_scene_labels_match_their_corners() -> None:
+    config = SceneConfig(size=640, negative_fraction=0.0, max_plates=3)
+    for seed in range(4):
+        scene = make_scene(np.random.default_rng(seed), config)
+        height, width = scene.image.shape[:2]
+        assert width == 640 and scene.source == "synthetic"
+        assert 1 <= len(scene.plates) <= 3
+        for item in scene.plates:
+            x1, y1, x2, y2 = item.box
+            assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
+            assert item.visible >= config.min_visible
+            if item.visibility == (2, 2, 2, 2):
+                assert item.box == pytest.approx(_bbox(item.corners))
+
+
+def test_a_negative_share_of_one_gives_scenes_without_plates() -> None:
+    config = SceneConfig(negative_fraction=1.0)
+    for seed in range(3):
+        assert make_scene(np.random.default_rng(seed), config).plates == ()
+
+
+def test_native_scale_crops_are_square_and_keep_only_mostly_visible_plates() -> None:
+    config = SceneConfig(size=1280, crop=256, negative_fraction=0.0, plate_width=(0.05, 0.15))
+    seen = 0
+    for seed in range(6):
+        scene = make_scene(np.random.default_rng(seed), config)
+        assert scene.image.shape == (256, 256, 3)
+        for item in scene.plates:
+            seen += 1
+            assert item.visible >= 0.6
+            inside = [0 <= x <= 256 and 0 <= y <= 256 for x, y in item.corners]
+            assert item.visibility == tuple(2 if ok else 0 for ok in inside)
+            # Native scale: a plate keeps its frame size (5-15 % of a 1280-px frame).
+            width = float(np.hypot(*(item.corners[1] - item.corners[0])))
+            assert 0.5 * 0.05 * 1280 <= width <= 1.05 * 0.15 * 1280
+    assert seen > 0
+
+
+def _fake_vehicle_folder(root: Path) -> Path:
+    """Two 'photos' with a loud magenta 'foreign plate' in an axis-aligned box each."""
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    rng = np.random.default_rng(0)
+    for name, (x, y, w, h) in {"car_a": (120, 150, 80, 40), "car_b": (200, 90, 150, 32)}.items():
+        image = rng.integers(60, 120, (300, 480, 3), dtype=np.uint8)
+        image[y : y + h, x : x + w] = (255, 0, 255)
+        Image.fromarray(image).save(root / "images" / f"{name}.jpg", quality=95)
+        quad = [x, y, x + w, y, x + w, y + h, x, y + h]
+        (root / "labels" / f"{name}.txt").write_text(" ".join(map(str, quad)) + "\n")
+    return root
+
+
+@pytest.mark.parametrize("size", [480, 200])  # 200: the JPEG is decoded at reduced size
+def test_vehicle_photo_plates_are_replaced_and_the_old_plate_does_not_show(
+    tmp_path: Path, size: int
+) -> None:
+    photos = load_vehicle_photos(_fake_vehicle_folder(tmp_path / "vehicles"))
+    assert [p.name for p in photos] == ["car_a.jpg", "car_b.jpg"]
+    config = SceneConfig(size=size, negative_fraction=0.0, vehicle_share=1.0, camera=QUIET_CAMERA)
+    for seed in range(4):
+        scene = make_scene(np.random.default_rng(seed), config, photos)
+        assert scene.source in ("car_a.jpg", "car_b.jpg")
+        assert len(scene.plates) == 1
+        pixels = scene.image.reshape(-1, 3).astype(int)
+        magenta = (pixels[:, 0] > 200) & (pixels[:, 1] < 80) & (pixels[:, 2] > 200)
+        assert magenta.sum() == 0, "the foreign plate peeks out"
+        # The Japanese plate sits where the old one was.
+        assert max(scene.image.shape[:2]) == size
+        photo = next(p for p in photos if p.name == scene.source)
+        x1, y1, x2, y2 = (v * size / 480 for v in _bbox(photo.quads[0]))
+        cx, cy = scene.plates[0].corners.mean(axis=0)
+        assert x1 <= cx <= x2 and y1 <= cy <= y2
+
+
+def test_vehicle_photos_split_by_name_and_never_land_on_both_sides() -> None:
+    photos = [VehiclePhoto(Path(f"img_{i}.jpg"), np.zeros((1, 4, 2))) for i in range(200)]
+    train, val = split_vehicle_photos(photos, 0.2)
+    assert not {p.name for p in train} & {p.name for p in val}
+    assert len(train) + len(val) == 200 and 20 <= len(val) <= 60
+    assert split_vehicle_photos(photos, 0.2) == (train, val)
+
+
+def test_inpainting_erases_a_box_with_the_surrounding_colour() -> None:
+    image = np.full((60, 100, 3), (40, 90, 160), dtype=np.uint8)
+    image[20:40, 30:70] = (255, 255, 255)
+    out = inpaint_box(image, (29.0, 19.0, 71.0, 41.0), np.random.default_rng(0))
+    patch = out[20:40, 30:70].reshape(-1, 3).astype(int)
+    assert np.abs(patch - (40, 90, 160)).max() <= 8
+
+
+def test_scene_config_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="negative_fraction"):
+        SceneConfig(negative_fraction=1.5)
+    with pytest.raises(ValueError, match="crop"):
+        SceneConfig(crop=8)
+    with pytest.raises(ValueError, match="loose_margin"):
+        dataclasses.replace(PlateSampleConfig(), loose_margin=(0.3, 0.1))
