@@ -157,7 +157,7 @@ def _pil_covers(path: str, index: int, chars: str) -> bool:
 @lru_cache(maxsize=64)
 def _covers_cached(path: str, index: int, chars: str) -> bool:
     try:
-        from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+        from fontTools.ttLib import TTFont
     except ImportError:
         return _pil_covers(path, index, chars)
     try:

@@ -1,0 +1,447 @@
+"""The default localizer: a small YOLO pose network that finds plates and their four corners.
+
+The network is an Ultralytics YOLO pose model (one class, four keypoints TL, TR, BR, BL) built
+from a model YAML bundled with ``ultralytics`` (``yolov8-pose.yaml`` at scale ``n`` by
+default). Only its ``state_dict`` is stored (``model.pt``, read with
+``torch.load(weights_only=True)``), never a pickled Ultralytics checkpoint, so loading weights
+cannot execute code.
+
+Whole frames of any size are letterboxed: scaled so that the longer side is at most
+``imgsz`` (never enlarged: a small image keeps its plates at the pixel size the network was
+trained on), placed at the top-left corner of a grey canvas and padded to a multiple of the
+network stride. Undoing that is a division by the per-axis scale, so boxes and corners come
+back in input-image pixels with ``(0, 0)`` the top-left corner of the top-left pixel, as in
+:mod:`jlpr.interfaces`.
+
+Ultralytics is imported with ``YOLO_OFFLINE=1`` unless the user set it: otherwise its import
+probes the network (a DNS lookup) and, when that succeeds, may send telemetry and check PyPI.
+Nothing here ever downloads anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import pickle
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from PIL import Image
+
+from jlpr.errors import ConfigError, ModelError, WeightsNotFoundError
+from jlpr.interfaces import Configurable, ImageArray, Localizer
+from jlpr.registry import register
+from jlpr.types import Box, PlateRegion, Quad
+
+# Must precede the first import of ultralytics, which decides at import time whether it is online.
+os.environ.setdefault("YOLO_OFFLINE", "1")
+_PIL_OPEN = Image.open
+_NUMPY_PRINT_OPTIONS = np.get_printoptions()
+
+# The imports below come after capturing the state that importing ultralytics changes.
+import ultralytics  # noqa: E402
+from ultralytics.nn.tasks import PoseModel  # noqa: E402
+from ultralytics.utils import YAML  # noqa: E402
+from ultralytics.utils import patches as _ultralytics_patches  # noqa: E402
+from ultralytics.utils.nms import non_max_suppression  # noqa: E402
+
+# Importing ultralytics changes process-wide state. It replaces PIL.Image.open with a wrapper
+# that, whenever Pillow cannot identify a file, tries to pip-install pi-heif and then raises
+# something else than Pillow's error; jlpr installs nothing and reports such files as
+# ImageError, so Pillow's own function is put back. It also reformats every numpy float.
+Image.open = getattr(_ultralytics_patches, "_image_open", _PIL_OPEN)
+np.set_printoptions(**_NUMPY_PRINT_OPTIONS)
+
+__all__ = [
+    "DEFAULT_ARCHITECTURE",
+    "DEFAULT_IMGSZ",
+    "DEFAULT_SCALE",
+    "KPT_SHAPE",
+    "WEIGHTS_NAME",
+    "Letterbox",
+    "YoloPoseLocalizer",
+    "build_network",
+    "letterbox",
+    "load_weights",
+    "order_corners",
+    "parse_model_name",
+]
+
+DEFAULT_ARCHITECTURE = "yolov8-pose.yaml"
+DEFAULT_SCALE = "n"
+DEFAULT_IMGSZ = 640
+"""A 1280x720 frame becomes 640x360: a 40 px wide plate keeps 20 px, enough to be found."""
+KPT_SHAPE = (4, 3)
+"""Four corners (TL, TR, BR, BL), each ``(x, y, visibility)``."""
+WEIGHTS_NAME = "model.pt"
+STRIDE = 32
+"""The largest stride of the YOLO heads: network inputs are padded to a multiple of it."""
+PAD_VALUE = 114
+"""Grey of the letterbox padding, the value Ultralytics trains with."""
+
+Scale = str | tuple[float, float, int]
+"""A named scale of the model YAML (``"n"``), or ``(depth, width, max_channels)``."""
+
+_MODEL_NAME = re.compile(r"^(?P<family>yolo(?:v)?\d+)(?P<scale>[nslmx])(?P<rest>-pose\.yaml)$")
+_BUNDLED_NAME = re.compile(r"^[A-Za-z0-9_.-]+-pose\.yaml$")
+
+
+# -- architecture --------------------------------------------------------------------------------
+
+
+def parse_model_name(name: str) -> tuple[str, str | None]:
+    """Split an Ultralytics model name into its YAML and scale.
+
+    ``"yolov8n-pose.yaml"`` gives ``("yolov8-pose.yaml", "n")``; ``"yolov8-pose.yaml"`` gives
+    ``("yolov8-pose.yaml", None)``.
+    """
+    match = _MODEL_NAME.match(name)
+    if match is None:
+        return name, None
+    return match["family"] + match["rest"], match["scale"]
+
+
+def _bundled_yaml(architecture: str) -> Path:
+    """The path of a pose model YAML shipped inside ``ultralytics``.
+
+    Only bundled files are accepted: a model YAML is partly evaluated by Ultralytics, so a
+    path taken from a saved config must not point anywhere else.
+    """
+    if not _BUNDLED_NAME.match(architecture):
+        raise ConfigError(
+            f"architecture must name a pose model YAML bundled with ultralytics, such as "
+            f"{DEFAULT_ARCHITECTURE!r}, got {architecture!r}"
+        )
+    models = Path(ultralytics.__file__).parent / "cfg" / "models"
+    found = sorted(models.rglob(architecture))
+    if not found:
+        raise ConfigError(
+            f"ultralytics {ultralytics.__version__} has no model YAML {architecture!r}; "
+            f"use one of {sorted(p.name for p in models.rglob('*-pose.yaml'))}"
+        )
+    return found[0]
+
+
+def _check_scale(scale: Any, scales: Mapping[str, Any]) -> Scale:
+    if isinstance(scale, str):
+        if scale not in scales:
+            raise ConfigError(
+                f"scale must be one of {sorted(scales)} or [depth, width, max_channels]"
+            )
+        return scale
+    if (
+        isinstance(scale, Sequence)
+        and len(scale) == 3
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in scale)
+        and 0 < scale[0] <= 2
+        and 0 < scale[1] <= 2
+        and int(scale[2]) >= 8
+    ):
+        return (float(scale[0]), float(scale[1]), int(scale[2]))
+    raise ConfigError(f"scale must be a name or [depth, width, max_channels], got {scale!r}")
+
+
+def build_network(architecture: str = DEFAULT_ARCHITECTURE, scale: Scale = DEFAULT_SCALE) -> Any:
+    """A freshly initialised Ultralytics ``PoseModel`` with one class and four keypoints.
+
+    ``scale`` is a named scale of the YAML (``"n"``, ``"s"``, ...) or a custom
+    ``(depth, width, max_channels)``; ``(0.33, 0.125, 1024)`` is half as wide as ``n``.
+    """
+    cfg = YAML.load(_bundled_yaml(architecture))  # type: ignore[no-untyped-call]
+    scales = dict(cfg.get("scales") or {})
+    checked = _check_scale(scale, scales)
+    if isinstance(checked, tuple):
+        scales = {"custom": list(checked)}
+        checked = "custom"
+    cfg.update(scales=scales, scale=checked, nc=1, kpt_shape=list(KPT_SHAPE))
+    cfg["yaml_file"] = architecture
+    network = PoseModel(cfg, ch=3, nc=1, data_kpt_shape=KPT_SHAPE, verbose=False)  # type: ignore[no-untyped-call]
+    network.names = {0: "plate"}
+    return network
+
+
+# -- geometry ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """Where an image went on the network input.
+
+    The image was resized to ``resized`` ``(width, height)`` and placed at the top-left corner
+    of the input; ``scale`` is ``(resized width / image width, resized height / image height)``.
+    """
+
+    scale: tuple[float, float]
+    resized: tuple[int, int]
+
+    def to_image(self, points: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Map ``(..., 2)`` network-input points ``(x, y)`` back to image pixels."""
+        return np.asarray(points, dtype=np.float64) / np.asarray(self.scale, dtype=np.float64)
+
+
+def letterbox(
+    image: ImageArray, imgsz: int, stride: int = STRIDE
+) -> tuple[npt.NDArray[np.uint8], Letterbox]:
+    """Shrink ``image`` so its longer side is at most ``imgsz`` and pad it to ``stride``.
+
+    Returns the padded ``(H, W, 3)`` canvas (image at the top-left, grey elsewhere) and the
+    :class:`Letterbox` that maps network points back to ``image`` pixels. Images are never
+    enlarged.
+    """
+    height, width = image.shape[:2]
+    ratio = min(1.0, imgsz / max(height, width))
+    new_width = max(1, round(width * ratio))
+    new_height = max(1, round(height * ratio))
+    if (new_width, new_height) != (width, height):
+        # A box filter averages the pixels it drops, so small plates do not alias.
+        resized = np.asarray(
+            Image.fromarray(image).resize((new_width, new_height), Image.Resampling.BOX),
+            dtype=np.uint8,
+        )
+    else:
+        resized = image
+    padded_width = math.ceil(new_width / stride) * stride
+    padded_height = math.ceil(new_height / stride) * stride
+    canvas = np.full((padded_height, padded_width, 3), PAD_VALUE, dtype=np.uint8)
+    canvas[:new_height, :new_width] = resized
+    placement = Letterbox(
+        scale=(new_width / width, new_height / height), resized=(new_width, new_height)
+    )
+    return canvas, placement
+
+
+def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Order four points TL, TR, BR, BL by geometry alone.
+
+    The points are sorted clockwise on screen (by angle around their centroid, y down) and
+    rotated so that the first edge, TL -> TR, is the one pointing most nearly to the right.
+    This agrees with the network's order whenever that order is a consistent quad and
+    repairs it when the network swapped corners; it holds for plates rolled by less than
+    45 degrees, whatever their aspect (a plate seen from the side is taller than wide).
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(4, 2)
+    center = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - center[1], pts[:, 0] - center[0])
+    clockwise = pts[np.argsort(angles, kind="stable")]
+    edges = np.roll(clockwise, -1, axis=0) - clockwise
+    rightness = edges[:, 0] / np.maximum(np.hypot(edges[:, 0], edges[:, 1]), 1e-12)
+    return np.roll(clockwise, -int(np.argmax(rightness)), axis=0)
+
+
+# -- the localizer -------------------------------------------------------------------------------
+
+
+@register("yolo-pose")
+class YoloPoseLocalizer(Localizer, Configurable):
+    """Finds plates and their corners with a YOLO pose network.
+
+    Args:
+        architecture: a pose model YAML bundled with ultralytics (``"yolov8-pose.yaml"``).
+        scale: a named scale of that YAML (``"n"``) or ``(depth, width, max_channels)``.
+        imgsz: longer side of the network input; larger finds smaller plates, more slowly.
+        min_score: detections scoring lower are dropped.
+        nms_iou: overlapping detections above this IoU are merged (non-maximum suppression).
+        min_corner_confidence: when any corner's visibility is lower, the region gets
+            ``corners=None`` and the rectifier falls back to the box.
+        max_detections: at most this many plates per image.
+        weights: a ``state_dict`` for the network; ``None`` keeps random weights.
+        device: torch device, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
+    """
+
+    def __init__(
+        self,
+        architecture: str = DEFAULT_ARCHITECTURE,
+        scale: Scale | list[float] = DEFAULT_SCALE,
+        imgsz: int = DEFAULT_IMGSZ,
+        min_score: float = 0.25,
+        nms_iou: float = 0.5,
+        min_corner_confidence: float = 0.5,
+        max_detections: int = 20,
+        *,
+        weights: Mapping[str, torch.Tensor] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        for name, value in (
+            ("min_score", min_score),
+            ("nms_iou", nms_iou),
+            ("min_corner_confidence", min_corner_confidence),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1], got {value}")
+        if imgsz < STRIDE or max_detections < 1:
+            raise ConfigError(
+                f"imgsz must be at least {STRIDE} and max_detections at least 1, "
+                f"got {imgsz} and {max_detections}"
+            )
+        self.architecture = architecture
+        self.imgsz = int(imgsz)
+        self.min_score = float(min_score)
+        self.nms_iou = float(nms_iou)
+        self.min_corner_confidence = float(min_corner_confidence)
+        self.max_detections = int(max_detections)
+        self.scale: Scale = scale if isinstance(scale, str) else _check_scale(scale, {})
+        network = build_network(architecture, self.scale)
+        if weights is not None:
+            try:
+                network.load_state_dict(dict(weights), strict=True)
+            except (RuntimeError, TypeError, ValueError) as exc:
+                raise ModelError(
+                    f"the weights do not fit {architecture} at scale {self.scale!r} with "
+                    f"{KPT_SHAPE[0]} keypoints: {exc}"
+                ) from exc
+        # The saved weights stay unfused (trainable, loadable by Ultralytics); inference
+        # runs a copy with each batch norm folded into its convolution, which is faster.
+        self._network = network.eval()
+        try:
+            self.device = torch.device(device)
+            self._inference = copy.deepcopy(network).fuse(verbose=False).eval().to(self.device)
+        except (RuntimeError, AssertionError) as exc:
+            raise ModelError(f"cannot run the localizer on device {device!r}: {exc}") from exc
+
+    @property
+    def network(self) -> Any:
+        """The unfused Ultralytics ``PoseModel`` whose weights :meth:`save_weights` writes.
+
+        Training it does not change this localizer's predictions (they come from a fused
+        copy made at construction); build a new localizer from its ``state_dict`` instead.
+        """
+        return self._network
+
+    # -- Localizer ---------------------------------------------------------------------------
+
+    def locate(self, image: ImageArray) -> list[PlateRegion]:
+        return self.locate_batch([image])[0]
+
+    def locate_batch(self, images: Sequence[ImageArray]) -> list[list[PlateRegion]]:
+        """Locate plates in several images with one forward pass."""
+        if not images:
+            return []
+        canvases, placements = zip(*(letterbox(image, self.imgsz) for image in images), strict=True)
+        height = max(c.shape[0] for c in canvases)
+        width = max(c.shape[1] for c in canvases)
+        batch = np.full((len(canvases), height, width, 3), PAD_VALUE, dtype=np.uint8)
+        for i, canvas in enumerate(canvases):
+            batch[i, : canvas.shape[0], : canvas.shape[1]] = canvas
+        tensor = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float().div_(255.0)
+        with torch.inference_mode():
+            output = self._inference(tensor)
+            detections = non_max_suppression(
+                output,
+                conf_thres=self.min_score,
+                iou_thres=self.nms_iou,
+                max_det=self.max_detections,
+                nc=1,
+                end2end=bool(getattr(self._inference, "end2end", False)),
+            )
+        return [
+            self._regions(det.float().cpu().numpy(), placement, image.shape[1], image.shape[0])
+            for det, placement, image in zip(detections, placements, images, strict=True)
+        ]
+
+    def _regions(
+        self, detections: npt.NDArray[np.float32], placement: Letterbox, width: int, height: int
+    ) -> list[PlateRegion]:
+        """Turn NMS rows ``x1 y1 x2 y2 score class kx ky kv ...`` into regions in image pixels."""
+        regions = []
+        for row in detections:
+            (x1, y1), (x2, y2) = placement.to_image(row[:4].reshape(2, 2))
+            box = Box(
+                float(np.clip(x1, 0, width)),
+                float(np.clip(y1, 0, height)),
+                float(np.clip(x2, 0, width)),
+                float(np.clip(y2, 0, height)),
+            )
+            keypoints = row[6 : 6 + KPT_SHAPE[0] * KPT_SHAPE[1]].reshape(KPT_SHAPE)
+            corners = None
+            if float(keypoints[:, 2].min()) >= self.min_corner_confidence:
+                corners = Quad.from_points(order_corners(placement.to_image(keypoints[:, :2])))
+            regions.append(PlateRegion(box=box, score=float(row[4]), corners=corners))
+        regions.sort(key=lambda r: -r.score)
+        return regions
+
+    # -- Configurable ------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The network's unfused weights, on the CPU."""
+        return {k: v.detach().cpu() for k, v in self._network.state_dict().items()}
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "architecture": self.architecture,
+            "scale": self.scale if isinstance(self.scale, str) else list(self.scale),
+            "imgsz": self.imgsz,
+            "min_score": self.min_score,
+            "nms_iou": self.nms_iou,
+            "min_corner_confidence": self.min_corner_confidence,
+            "max_detections": self.max_detections,
+            "kpt_shape": list(KPT_SHAPE),
+        }
+
+    def save_weights(self, directory: Path) -> list[str]:
+        torch.save(self.state_dict(), directory / WEIGHTS_NAME)
+        return [WEIGHTS_NAME]
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], directory: Path, device: str = "cpu"
+    ) -> YoloPoseLocalizer:
+        options = dict(config)
+        kpt_shape = options.pop("kpt_shape", list(KPT_SHAPE))
+        if list(kpt_shape) != list(KPT_SHAPE):
+            raise ConfigError(
+                f"the plate localizer has kpt_shape {list(KPT_SHAPE)}, got {kpt_shape}"
+            )
+        try:
+            return cls(**options, weights=load_weights(directory / WEIGHTS_NAME), device=device)
+        except TypeError as exc:
+            raise ConfigError(f"bad yolo-pose localizer config {config!r}: {exc}") from exc
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str], device: str = "cpu") -> YoloPoseLocalizer:
+        """Load a localizer exported by ``jlpr train localizer`` (config.json, model.pt)."""
+        path = Path(directory) / "config.json"
+        if not path.is_file():
+            raise WeightsNotFoundError(f"no localizer config {path}; was it written by jlpr train?")
+        try:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
+        if not isinstance(config, dict):
+            raise ConfigError(f"{path} does not hold a localizer config")
+        return cls.from_config(config, Path(directory), device=device)
+
+    def __repr__(self) -> str:
+        return (
+            f"YoloPoseLocalizer({self.architecture!r}, scale={self.scale!r}, imgsz={self.imgsz}, "
+            f"device={str(self.device)!r})"
+        )
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    """Read a ``state_dict`` written by :meth:`YoloPoseLocalizer.save_weights`, safely.
+
+    ``weights_only=True`` refuses every pickled object that is not a tensor or a plain
+    container, so a file crafted to run code fails here with :class:`ModelError`.
+    """
+    if not path.is_file():
+        raise WeightsNotFoundError(f"localizer weights {path} are missing")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as exc:
+        raise ModelError(
+            f"{path} is not a localizer state_dict that can be loaded safely: {exc}"
+        ) from exc
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise ModelError(f"{path} does not hold a state_dict (a dict of tensors)")
+    return state

@@ -1,0 +1,184 @@
+"""The ``jlpr train`` command: ``jlpr train classifiers`` and, when installed, ``jlpr train
+localizer`` (added by :func:`jlpr.training.localizer.add_parser`).
+
+Only argparse is imported here, so that ``jlpr --help`` stays fast; torch comes in when a
+training actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from jlpr.training import DEFAULT_EPOCHS, DEFAULT_SAMPLES, DEFAULT_VAL_SAMPLES
+
+__all__ = ["register"]
+
+_LOCALIZER_MODULE = "jlpr.training.localizer"
+
+_CLASSIFIERS_EPILOG = """\
+output:
+  OUT/<field>/        model.pt (state_dict), manifest.json, component.json per field
+  OUT/metrics.json    per-field accuracy, NLL and ECE before/after temperature calibration
+  OUT/checkpoint.pt   last epoch (nets, optimizer, schedule) for --resume
+  OUT/cache/          generated crops as .npy shards (reused by later runs; see --cache)
+  Load the result with jlpr.models.build_classifiers(OUT).
+
+examples:
+  jlpr train classifiers --out runs/fields --seed 0
+  jlpr train classifiers --out runs/fields --seed 0 --resume
+  jlpr train classifiers --out runs/kana --fields kana,scheme --samples 20000 --epochs 5
+  jlpr train classifiers --out /tmp/smoke --samples 64 --val-samples 32 --epochs 1"""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``train`` (with its sub-commands) to the ``jlpr`` command's ``subparsers``."""
+    train = subparsers.add_parser(
+        "train",
+        help="train the default models on synthetic data",
+        description="Train jlpr's default models from scratch on synthetic data.",
+    )
+    commands = train.add_subparsers(title="models", dest="model", metavar="MODEL")
+    commands.required = True
+    _add_classifiers(commands)
+    if importlib.util.find_spec(_LOCALIZER_MODULE) is not None:
+        importlib.import_module(_LOCALIZER_MODULE).add_parser(commands)
+
+
+def _add_classifiers(commands: Any) -> None:
+    parser = commands.add_parser(
+        "classifiers",
+        help="train the five field classifiers (office, classification, kana, designation, scheme)",
+        description=(
+            "Train one small CNN per plate field on synthetic rectified plate crops,\n"
+            "calibrate their confidences (temperature scaling) and write them to OUT."
+        ),
+        epilog=_CLASSIFIERS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="output folder")
+    parser.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--samples",
+        metavar="N",
+        type=_positive_int,
+        default=DEFAULT_SAMPLES,
+        help=f"training crops to generate (default {DEFAULT_SAMPLES})",
+    )
+    parser.add_argument(
+        "--val-samples",
+        metavar="N",
+        type=_positive_int,
+        default=DEFAULT_VAL_SAMPLES,
+        help=f"validation crops, other seeds (default {DEFAULT_VAL_SAMPLES})",
+    )
+    parser.add_argument(
+        "--epochs",
+        metavar="N",
+        type=_positive_int,
+        default=DEFAULT_EPOCHS,
+        help=f"passes over the training crops (default {DEFAULT_EPOCHS})",
+    )
+    parser.add_argument(
+        "--batch-size", metavar="N", type=_positive_int, default=64, help="(default 64)"
+    )
+    parser.add_argument(
+        "--lr", metavar="X", type=float, default=3e-3, help="peak learning rate (default 3e-3)"
+    )
+    parser.add_argument(
+        "--device",
+        metavar="NAME",
+        default="auto",
+        help="cpu, cuda or cuda:N (default: cuda when available)",
+    )
+    parser.add_argument(
+        "--fields",
+        metavar="LIST",
+        type=_fields,
+        default=None,
+        help="comma-separated fields to train (default: all five)",
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="folder for generated data (default OUT/cache)",
+    )
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=int,
+        default=0,
+        help="processes generating data (default: one per CPU)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        type=int,
+        default=0,
+        help="torch CPU threads (default: one per core; use fewer on a busy machine)",
+    )
+    parser.add_argument(
+        "--loose-share",
+        metavar="X",
+        type=float,
+        default=0.15,
+        help="share of crops that are loose detector boxes instead of rectified plates "
+        "(default 0.15)",
+    )
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.set_defaults(handler=_run_classifiers)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _fields(text: str) -> list[str]:
+    from jlpr.types import Field
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = {f.value for f in Field}
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown field(s) {', '.join(unknown) or '(none given)'}; choose from "
+            f"{', '.join(f.value for f in Field)}"
+        )
+    return names
+
+
+def _run_classifiers(args: argparse.Namespace) -> int:
+    from jlpr.training.classifiers import TrainConfig, train_classifiers
+    from jlpr.types import Field
+
+    config = TrainConfig(
+        out=args.out,
+        seed=args.seed,
+        samples=args.samples,
+        val_samples=args.val_samples,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        device=args.device,
+        fields=tuple(Field(f) for f in args.fields) if args.fields else tuple(Field),
+        cache=args.cache,
+        loose_share=args.loose_share,
+        workers=args.workers,
+        threads=args.threads,
+        resume=args.resume,
+    )
+    metrics = train_classifiers(config)
+    accuracy = ", ".join(f"{name} {m['accuracy']:.3f}" for name, m in metrics["fields"].items())
+    print(f"classifiers written to {args.out} (validation accuracy: {accuracy})")
+    return 0

@@ -1,0 +1,374 @@
+"""The YOLO pose localizer: geometry back to input pixels, corner order, saving, training."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from jlpr import ConfigError, Field, FieldClassifier, FieldReading, ModelError, PlateReader
+from jlpr.interfaces import Configurable, ImageArray
+from jlpr.models.localizer import (
+    PAD_VALUE,
+    YoloPoseLocalizer,
+    letterbox,
+    order_corners,
+    parse_model_name,
+)
+from jlpr.rectify import PerspectiveRectifier
+from jlpr.registry import register
+from jlpr.training.localizer import add_parser
+
+torch.set_num_threads(1)
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+class FixedDetections(torch.nn.Module):
+    """Stands in for the network: returns the same raw predictions for every image.
+
+    Each row is ``cx, cy, w, h, score, then x, y, visibility for TL, TR, BR, BL`` in
+    network-input pixels, the layout of an Ultralytics pose head before NMS.
+    """
+
+    def __init__(self, rows: list[list[float]]) -> None:
+        super().__init__()
+        self.rows = torch.tensor(rows, dtype=torch.float32).T.unsqueeze(0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rows.expand(x.shape[0], -1, -1)
+
+
+def localizer_with(rows: list[list[float]], **options: Any) -> YoloPoseLocalizer:
+    localizer = YoloPoseLocalizer(**options)
+    localizer._inference = FixedDetections(rows)
+    return localizer
+
+
+def corner_row(box: tuple[float, float, float, float], score: float, corners: Any) -> list[float]:
+    x1, y1, x2, y2 = box
+    row = [(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, score]
+    for x, y, visibility in corners:
+        row += [x, y, visibility]
+    return row
+
+
+@register("test-localizer-constant-field")
+class ConstantFieldClassifier(FieldClassifier, Configurable):
+    """Reads the same value from every crop, sure in proportion to the crop's brightness."""
+
+    def __init__(self, field: str, value: str) -> None:
+        self.field = Field(field)
+        self.value = value
+
+    def classify(self, plate_image: ImageArray) -> FieldReading:
+        confidence = 0.5 + 0.5 * float(plate_image.mean()) / 255.0
+        return FieldReading(self.field, self.value, confidence)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"field": self.field.value, "value": self.value}
+
+
+def random_weights_reader() -> PlateReader:
+    torch.manual_seed(0)
+    localizer = YoloPoseLocalizer(min_score=0.0, min_corner_confidence=0.0, max_detections=3)
+    fields = {"office": "佐賀", "classification": "581", "kana": "せ", "designation": "18-32"}
+    classifiers = [ConstantFieldClassifier(f, v) for f, v in fields.items()]
+    return PlateReader(localizer, PerspectiveRectifier(), classifiers, min_confidence=0.0)
+
+
+def assert_points(actual: Any, expected: Any) -> None:
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float))
+
+
+def noise_image(width: int, height: int, seed: int = 0) -> ImageArray:
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def make_pose_dataset(root: Path, n_train: int, n_val: int, size: int, seed: int = 0) -> Path:
+    """A tiny Ultralytics pose dataset: one yellow quad per noise image, corners TL, TR, BR, BL."""
+    rng = np.random.default_rng(seed)
+    for split, count in (("train", n_train), ("val", n_val)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for index in range(count):
+            image = Image.fromarray(rng.integers(40, 120, (size, size, 3), dtype=np.uint8))
+            width = rng.uniform(0.25, 0.45) * size
+            height = width / 2
+            cx = rng.uniform(width / 2 + 2, size - width / 2 - 2)
+            cy = rng.uniform(height / 2 + 2, size - height / 2 - 2)
+            quad = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * [width / 2, height / 2]
+            quad += rng.uniform(-0.06, 0.06, (4, 2)) * width + [cx, cy]
+            ImageDraw.Draw(image).polygon([(x, y) for x, y in quad], fill=(240, 200, 20))
+            (x1, y1), (x2, y2) = quad.min(axis=0), quad.max(axis=0)
+            label = [
+                0,
+                (x1 + x2) / 2 / size,
+                (y1 + y2) / 2 / size,
+                (x2 - x1) / size,
+                (y2 - y1) / size,
+            ]
+            for x, y in quad:
+                label += [x / size, y / size, 2]
+            image.save(root / "images" / split / f"{index}.png")
+            (root / "labels" / split / f"{index}.txt").write_text(
+                " ".join(f"{v:.6g}" for v in label) + "\n"
+            )
+    (root / "data.yaml").write_text(
+        "path: .\ntrain: images/train\nval: images/val\nnames:\n  0: plate\n"
+        "kpt_shape: [4, 3]\nflip_idx: [1, 0, 3, 2]\n"
+    )
+    return root
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record (and refuse) every DNS lookup and socket connection."""
+    attempts: list[str] = []
+
+    def refuse_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(f"lookup {host}")
+        raise OSError("network disabled in tests")
+
+    def refuse_connect(self: socket.socket, address: Any) -> None:
+        attempts.append(f"connect {address}")
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse_lookup)
+    monkeypatch.setattr(socket.socket, "connect", refuse_connect)
+    yield attempts
+
+
+# -- geometry ---------------------------------------------------------------------------------
+
+
+def test_letterbox_shrinks_to_imgsz_places_top_left_and_pads_to_the_stride() -> None:
+    image = np.zeros((100, 200, 3), dtype=np.uint8)
+    image[50:75, 100:150] = 255
+    canvas, placement = letterbox(image, imgsz=80)
+    assert placement.resized == (80, 40)
+    assert placement.scale == (0.4, 0.4)
+    assert canvas.shape == (64, 96, 3)
+    assert (canvas[40:, :] == PAD_VALUE).all() and (canvas[:, 80:] == PAD_VALUE).all()
+    assert (canvas[20:30, 40:60] == 255).all()
+    assert (canvas[:20, :40] == 0).all()
+
+
+def test_letterbox_never_enlarges_a_small_image() -> None:
+    image = noise_image(50, 30)
+    canvas, placement = letterbox(image, imgsz=640)
+    assert placement.scale == (1.0, 1.0)
+    assert canvas.shape == (32, 64, 3)
+    assert (canvas[:30, :50] == image).all()
+
+
+def test_network_points_map_back_with_the_per_axis_scale() -> None:
+    # 333 x 777 -> 274 x 640: the two axes are scaled slightly differently by rounding.
+    _, placement = letterbox(noise_image(333, 777), imgsz=640)
+    assert placement.resized == (274, 640)
+    back = placement.to_image(np.array([[274.0, 640.0], [137.0, 320.0]], dtype=np.float32))
+    assert_points(back, [(333, 777), (166.5, 388.5)])
+
+
+def test_boxes_and_corners_come_back_in_input_pixels() -> None:
+    # A 1280 x 720 frame is halved to 640 x 360 for the network.
+    corners = [(80, 40, 0.9), (120, 41, 0.9), (121, 60, 0.9), (79, 59, 0.9)]
+    localizer = localizer_with([corner_row((80, 40, 120, 60), 0.8, corners)])
+    (region,) = localizer.locate(noise_image(1280, 720))
+    assert region.score == pytest.approx(0.8)
+    assert region.box.to_dict() == pytest.approx({"x1": 160, "y1": 80, "x2": 240, "y2": 120})
+    assert region.corners is not None
+    assert_points(region.corners.points, [(160, 80), (240, 82), (242, 120), (158, 118)])
+
+
+def test_corners_are_reordered_when_the_network_swaps_them() -> None:
+    # The network gives BR, TL, BL, TR; the region still lists TL, TR, BR, BL.
+    corners = [(121, 60, 0.9), (80, 40, 0.9), (79, 59, 0.9), (120, 41, 0.9)]
+    localizer = localizer_with([corner_row((80, 40, 120, 60), 0.8, corners)])
+    (region,) = localizer.locate(noise_image(640, 360))
+    assert region.corners is not None
+    assert_points(region.corners.points, [(80, 40), (120, 41), (121, 60), (79, 59)])
+
+
+def test_a_low_confidence_corner_drops_the_corners_but_keeps_the_box() -> None:
+    corners = [(80, 40, 0.9), (120, 41, 0.2), (121, 60, 0.9), (79, 59, 0.9)]
+    localizer = localizer_with([corner_row((80, 40, 120, 60), 0.8, corners)])
+    (region,) = localizer.locate(noise_image(640, 360))
+    assert region.corners is None
+    assert region.box.to_xywh() == pytest.approx((80, 40, 40, 20))
+
+
+def test_detections_below_min_score_are_dropped_and_boxes_clipped_to_the_image() -> None:
+    corners = [(0, 0, 0.9)] * 4
+    rows = [
+        corner_row((600, 300, 700, 400), 0.9, corners),  # sticks out of a 640 x 360 image
+        corner_row((10, 10, 50, 30), 0.1, corners),
+    ]
+    regions = localizer_with(rows, min_score=0.25).locate(noise_image(640, 360))
+    assert [r.box.to_dict() for r in regions] == [{"x1": 600, "y1": 300, "x2": 640, "y2": 360}]
+
+
+def test_locate_batch_maps_each_image_with_its_own_scale() -> None:
+    corners = [(80, 40, 0.9), (120, 41, 0.9), (121, 60, 0.9), (79, 59, 0.9)]
+    localizer = localizer_with([corner_row((80, 40, 120, 60), 0.8, corners)])
+    big, small = localizer.locate_batch([noise_image(1280, 720), noise_image(320, 200)])
+    assert big[0].box.to_xywh() == pytest.approx((160, 80, 80, 40))
+    assert small[0].box.to_xywh() == pytest.approx((80, 40, 40, 20))
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ([(0, 0), (10, 0), (10, 5), (0, 5)], [(0, 0), (10, 0), (10, 5), (0, 5)]),
+        ([(10, 5), (0, 5), (10, 0), (0, 0)], [(0, 0), (10, 0), (10, 5), (0, 5)]),
+        ([(0, 5), (10, 5), (10, 0), (0, 0)], [(0, 0), (10, 0), (10, 5), (0, 5)]),
+        # rolled by 40 degrees: TL is neither the left-most nor the top-most point
+        ([(3.21, 0), (10.87, 6.43), (7.66, 10.26), (0, 3.83)], None),
+        # a plate seen from the side: taller than wide, top edge slanted
+        ([(0, 2), (4, 0), (4, 12), (0, 10)], None),
+    ],
+)
+def test_order_corners_gives_tl_tr_br_bl(points: list[Any], expected: list[Any] | None) -> None:
+    ordered = order_corners(points)
+    assert_points(ordered, expected if expected is not None else points)
+    for permutation in ([1, 2, 3, 0], [3, 1, 0, 2], [2, 0, 1, 3]):
+        assert_points(order_corners([points[i] for i in permutation]), ordered)
+
+
+def test_model_names_split_into_yaml_and_scale() -> None:
+    assert parse_model_name("yolov8n-pose.yaml") == ("yolov8-pose.yaml", "n")
+    assert parse_model_name("yolo11s-pose.yaml") == ("yolo11-pose.yaml", "s")
+    assert parse_model_name("yolov8-pose.yaml") == ("yolov8-pose.yaml", None)
+
+
+def test_importing_the_localizer_leaves_pillow_and_numpy_as_they_were() -> None:
+    # ultralytics patches Image.open to pip-install a HEIF plugin, and numpy's float format.
+    assert Image.open.__module__ == "PIL.Image"
+    assert np.get_printoptions()["formatter"] is None
+
+
+# -- saving and loading -----------------------------------------------------------------------
+
+
+def test_a_saved_reader_loads_with_identical_outputs(tmp_path: Path) -> None:
+    reader = random_weights_reader()
+    image = noise_image(320, 240)
+    before = [plate.to_dict() for plate in reader.read(image)]
+    assert before, "a random network with min_score 0 reports its best guesses"
+    reader.save_pretrained(tmp_path / "reader")
+    config = json.loads((tmp_path / "reader" / "jlpr.json").read_text(encoding="utf-8"))
+    entry = config["components"]["localizer"]
+    assert entry["name"] == "yolo-pose"
+    assert entry["config"]["kpt_shape"] == [4, 3]
+    assert list(entry["files"]) == ["model.pt"]
+    loaded = PlateReader.from_pretrained(tmp_path / "reader")
+    assert isinstance(loaded.localizer, YoloPoseLocalizer)
+    assert [plate.to_dict() for plate in loaded.read(image)] == before
+
+
+class _Payload:
+    """Unpickling this would create ``marker``: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path: Path) -> None:
+    reader = random_weights_reader()
+    directory = reader.save_pretrained(tmp_path / "reader")
+    weights = directory / "localizer" / "model.pt"
+    marker = tmp_path / "pwned"
+    torch.save({"model.0.conv.weight": _Payload(marker)}, weights)
+    # An attacker who can replace the file can also update the recorded hash.
+    config_path = directory / "jlpr.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    config["components"]["localizer"]["files"]["model.pt"] = digest
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelError, match="loaded safely"):
+        PlateReader.from_pretrained(directory)
+    assert not marker.exists()
+
+
+def test_weights_of_another_architecture_are_a_model_error(tmp_path: Path) -> None:
+    YoloPoseLocalizer(scale=(0.33, 0.125, 1024)).save_weights(tmp_path)
+    with pytest.raises(ModelError, match="do not fit"):
+        YoloPoseLocalizer.from_config(YoloPoseLocalizer().get_config(), tmp_path)
+
+
+def test_a_garbage_weights_file_is_a_model_error(tmp_path: Path) -> None:
+    (tmp_path / "model.pt").write_bytes(b"not a torch file")
+    with pytest.raises(ModelError):
+        YoloPoseLocalizer.from_config(YoloPoseLocalizer().get_config(), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "architecture", ["../../evil-pose.yaml", "/tmp/x-pose.yaml", "yolov8.yaml"]
+)
+def test_only_bundled_pose_yamls_can_be_named(architecture: str) -> None:
+    with pytest.raises(ConfigError):
+        YoloPoseLocalizer(architecture=architecture)
+
+
+# -- training ---------------------------------------------------------------------------------
+
+
+def test_training_exports_a_localizer_that_loads_and_runs_offline(
+    tmp_path: Path, no_network: list[str]
+) -> None:
+    data = make_pose_dataset(tmp_path / "data", n_train=8, n_val=4, size=128)
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    out = tmp_path / "localizer"
+    options = ["--seed", "3", "--epochs", "1", "--imgsz", "128", "--batch", "4"]
+    args = parser.parse_args(
+        ["localizer", "--data", str(data), "--out", str(out), *options, "--predict-imgsz", "320"]
+    )
+    assert args.handler(args) == 0
+    assert no_network == []
+
+    localizer = YoloPoseLocalizer.load(out)
+    assert localizer.imgsz == 320
+    regions = localizer.locate(noise_image(300, 200))
+    assert all(
+        0 <= r.box.x1 <= r.box.x2 <= 300 and 0 <= r.box.y1 <= r.box.y2 <= 200 for r in regions
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 3 and manifest["imgsz"] == 128
+    assert manifest["data"]["train_images"] == 8 and manifest["data"]["val_images"] == 4
+    assert {"box_map50", "box_map50_95", "pose_map50", "pose_map50_95"} <= set(manifest["metrics"])
+    assert (
+        manifest["files"]["model.pt"] == hashlib.sha256((out / "model.pt").read_bytes()).hexdigest()
+    )
+    assert manifest["command"].startswith("jlpr train localizer --data ")
+
+
+def test_resume_without_a_previous_run_is_a_config_error(tmp_path: Path) -> None:
+    from jlpr.training.localizer import train_localizer
+
+    data = make_pose_dataset(tmp_path / "data", n_train=1, n_val=1, size=64)
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        train_localizer(data, tmp_path / "out", resume=True)
+
+
+def test_a_dataset_without_four_corners_is_refused(tmp_path: Path) -> None:
+    from jlpr.training.localizer import train_localizer
+
+    data = make_pose_dataset(tmp_path / "data", n_train=1, n_val=1, size=64)
+    (data / "data.yaml").write_text(
+        "path: .\ntrain: images/train\nval: images/val\nnames: [plate]\n"
+    )
+    with pytest.raises(ConfigError, match="kpt_shape"):
+        train_localizer(data, tmp_path / "out")

@@ -1,0 +1,254 @@
+"""Training the field classifiers: cached deterministic data, a smoke run that writes loadable
+weights, exact resumption, and the ``jlpr train classifiers`` command."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from jlpr import PlateReader
+from jlpr.cli import main
+from jlpr.errors import ConfigError
+from jlpr.interfaces import ImageArray
+from jlpr.models import build_classifiers
+from jlpr.rectify import PerspectiveRectifier
+from jlpr.synth.sampling import random_plate
+from jlpr.training import classifiers as training
+from jlpr.training.classifiers import TrainConfig, train_classifiers
+from jlpr.training.data import LABEL_WIDTH, ShardedDataset, encode_plate, label_columns
+from jlpr.types import Field, Plate
+
+torch.set_num_threads(1)
+
+
+class NoiseSource:
+    """Random plates on random pixels: fast, deterministic, no fonts needed."""
+
+    def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
+        plate = random_plate(rng)
+        image = rng.integers(0, 256, (128, 256, 3), dtype=np.uint8)
+        return image, plate
+
+    def describe(self) -> dict[str, Any]:
+        return {"generator": "tests.NoiseSource"}
+
+
+def config(tmp_path: Path, **changes: Any) -> TrainConfig:
+    options: dict[str, Any] = {
+        "out": tmp_path / "out",
+        "samples": 48,
+        "val_samples": 16,
+        "epochs": 1,
+        "batch_size": 16,
+        "shard_size": 20,
+        "workers": 1,
+        "device": "cpu",
+        "cache": tmp_path / "cache",
+    }
+    options.update(changes)
+    return TrainConfig(**options)
+
+
+# -- data -----------------------------------------------------------------------------------------
+
+
+def test_labels_hold_each_field_in_its_own_columns() -> None:
+    plate = Plate.parse("品川 3A0 さ ・・12", scheme="private")
+    row = encode_plate(plate)
+    assert row.shape == (LABEL_WIDTH,) == (10,)
+    assert row[label_columns(Field.CLASSIFICATION)].tolist() == [3, 10, 0]
+    assert row[label_columns(Field.DESIGNATION)].tolist() == [10, 10, 1, 2]
+    assert [label_columns(f).stop - label_columns(f).start for f in Field] == [1, 3, 1, 4, 1]
+    with pytest.raises(ValueError, match="scheme"):
+        encode_plate(Plate.parse("品川 330 さ 12-34"))
+
+
+def test_shuffled_batches_visit_every_sample_once_across_shards(tmp_path: Path) -> None:
+    data = ShardedDataset.build(
+        tmp_path, NoiseSource(), split="train", seed=3, samples=50, shard_size=20
+    )
+
+    def identities(batches: Any) -> list[bytes]:
+        return sorted(image[:4, :4].tobytes() for images, _ in batches for image in images)
+
+    shuffled = list(data.batches(16, np.random.default_rng(0)))
+    assert [len(labels) for _, labels in shuffled] == [16, 16, 16, 2]
+    assert identities(shuffled) == identities(data.batches(16))
+    assert len(set(identities(shuffled))) == 50
+
+
+def test_shards_are_the_same_whatever_the_number_of_workers(tmp_path: Path) -> None:
+    one = ShardedDataset.build(
+        tmp_path / "a", NoiseSource(), split="val", seed=5, samples=24, shard_size=8
+    )
+    two = ShardedDataset.build(
+        tmp_path / "b", NoiseSource(), split="val", seed=5, samples=24, shard_size=8, workers=2
+    )
+    for index in range(3):
+        for a, b in zip(one.load_shard(index), two.load_shard(index), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_splits_and_seeds_never_share_samples(tmp_path: Path) -> None:
+    def first_images(split: str, seed: int) -> ImageArray:
+        data = ShardedDataset.build(
+            tmp_path, NoiseSource(), split=split, seed=seed, samples=4, shard_size=4
+        )
+        return data.load_shard(0)[0]
+
+    train, val, other = first_images("train", 0), first_images("val", 0), first_images("train", 1)
+    assert not np.array_equal(train, val)
+    assert not np.array_equal(train, other)
+
+
+def test_a_larger_run_reuses_the_shards_of_a_smaller_one(tmp_path: Path) -> None:
+    def build(samples: int) -> ShardedDataset:
+        return ShardedDataset.build(
+            tmp_path, NoiseSource(), split="train", seed=0, samples=samples, shard_size=20
+        )
+
+    small = build(30)
+    first = small.directory / "images-00000.npy"
+    stamp = first.stat().st_mtime_ns
+    partial = small.load_shard(1)[0]
+    large = build(50)
+    assert large.directory == small.directory
+    assert first.stat().st_mtime_ns == stamp
+    grown = large.load_shard(1)[0]
+    assert len(partial) == 10 and len(grown) == 20
+    np.testing.assert_array_equal(grown[:10], partial)
+    assert len(build(30).load_shard(1)[0]) == 10
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def test_a_smoke_run_writes_loadable_calibrated_classifiers(tmp_path: Path) -> None:
+    log = io.StringIO()
+    metrics = train_classifiers(config(tmp_path), NoiseSource(), log=log)
+    out = tmp_path / "out"
+    classifiers = build_classifiers(out)
+    assert [c.field for c in classifiers] == list(Field)
+    reader = PlateReader(None, PerspectiveRectifier(), classifiers)
+    plate = reader.recognize(np.zeros((128, 256, 3), dtype=np.uint8))
+    assert set(plate.readings) == set(Field)
+
+    saved = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert saved["fields"] == metrics["fields"]
+    for field_metrics in saved["fields"].values():
+        assert {
+            "accuracy",
+            "temperature",
+            "ece_before",
+            "ece_after",
+            "nll_before",
+            "nll_after",
+        } <= set(field_metrics)
+    manifest = json.loads((out / "kana" / "manifest.json").read_text("utf-8"))
+    assert manifest["provenance"]["command"].startswith("jlpr train classifiers --out")
+    assert manifest["provenance"]["seed"] == 0
+    assert manifest["temperature"] == pytest.approx(saved["fields"]["kana"]["temperature"])
+    assert "epoch 1/1 loss" in log.getvalue() and "val accuracy: office" in log.getvalue()
+
+    checkpoint = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert checkpoint["epoch"] == 0 and set(checkpoint["models"]) == {f.value for f in Field}
+
+
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = (Field.KANA, Field.DESIGNATION)
+    straight = config(tmp_path, out=tmp_path / "straight", epochs=2, fields=fields)
+    train_classifiers(straight, NoiseSource(), log=io.StringIO())
+
+    original = training._save_checkpoint
+
+    def save_then_crash(*args: Any) -> None:
+        original(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_crash)
+    interrupted = config(tmp_path, out=tmp_path / "resumed", epochs=2, fields=fields)
+    with pytest.raises(KeyboardInterrupt):
+        train_classifiers(interrupted, NoiseSource(), log=io.StringIO())
+    monkeypatch.setattr(training, "_save_checkpoint", original)
+    log = io.StringIO()
+    train_classifiers(
+        config(tmp_path, out=tmp_path / "resumed", epochs=2, fields=fields, resume=True),
+        NoiseSource(),
+        log=log,
+    )
+    assert "resuming after epoch 1 of 2" in log.getvalue()
+
+    for a, b in zip(
+        build_classifiers(tmp_path / "straight"),
+        build_classifiers(tmp_path / "resumed"),
+        strict=True,
+    ):
+        assert a.field == b.field
+        for (name, x), (_, y) in zip(
+            a.net.state_dict().items(), b.net.state_dict().items(), strict=True
+        ):
+            torch.testing.assert_close(x, y, rtol=0, atol=0, msg=name)
+
+
+def test_an_existing_run_is_not_overwritten_without_resume(tmp_path: Path) -> None:
+    fields = (Field.SCHEME,)
+    train_classifiers(config(tmp_path, fields=fields), NoiseSource(), log=io.StringIO())
+    with pytest.raises(ConfigError, match="--resume"):
+        train_classifiers(config(tmp_path, fields=fields), NoiseSource(), log=io.StringIO())
+    with pytest.raises(ConfigError, match="epochs"):
+        train_classifiers(
+            config(tmp_path, fields=fields, epochs=3, resume=True), NoiseSource(), log=io.StringIO()
+        )
+
+
+def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="val_samples"):
+        config(tmp_path, val_samples=1)
+    with pytest.raises(ConfigError, match="fields"):
+        config(tmp_path, fields=(Field.KANA, Field.KANA))
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def test_train_help_lists_the_models(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "classifiers" in out and "localizer" in out
+    assert main(["train", "classifiers", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--out", "--seed", "--samples", "--epochs", "--device", "--resume", "--fields"):
+        assert option in out
+
+
+def test_unknown_fields_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--fields", "kana,colour"]) == 2
+    assert "colour" in capsys.readouterr().err
+
+
+def test_the_command_trains_on_synthetic_plates_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jlpr.synth.fonts import find_japanese_fonts
+
+    if not find_japanese_fonts():
+        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    out = tmp_path / "run"
+    argv = ["train", "classifiers", "--out", str(out), "--samples", "64", "--val-samples", "32"]
+    argv += ["--epochs", "1", "--workers", "1", "--device", "cpu", "--seed", "1"]
+    assert main(argv) == 0
+    assert "classifiers written to" in capsys.readouterr().out
+    assert len(build_classifiers(out)) == 5
+    # Resuming a finished run re-exports it from the checkpoint and the cached data.
+    assert main([*argv, "--resume"]) == 0
+    assert "resuming after epoch 1 of 1" in capsys.readouterr().err
