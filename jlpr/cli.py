@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jlpr._argtypes import positive_int, probability
 from jlpr.errors import JlprError, WeightsNotFoundError
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_common_options(read)
     read.add_argument(
         "--min-confidence",
-        type=_probability,
+        type=probability,
         default=None,
         metavar="X",
         help="drop plates read with a confidence below X, 0..1 (default: the reader's own, "
@@ -182,7 +183,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     read.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=8,
         metavar="N",
         help="images decoded and read together (more is faster on a GPU, uses more memory)",
@@ -222,7 +223,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-pixels",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="refuse images with more than N pixels (default: the reader's own, usually 50 "
@@ -253,26 +254,6 @@ def _register_plugin(commands: Any, name: str, module_name: str) -> None:
 def _unavailable(name: str, reason: str) -> int:
     _error(f"the {name} command is unavailable: {reason}")
     return EXIT_FAILURE
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
 
 
 def _version() -> str:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jlpr._argtypes import count, positive_int, probability
+
 __all__ = ["main", "register"]
 
 DEFAULT_VEHICLES = Path("../shared/data/vehicles")
@@ -81,12 +83,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=_count, required=True, help="how many items to write")
+    parser.add_argument("--n", type=count, required=True, help="how many items to write")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--workers",
-        type=_count,
+        type=count,
         default=1,
         metavar="K",
         help="processes to use (default: 1; 0 means one per CPU core)",
@@ -162,56 +164,35 @@ def _add_scenes(kinds: argparse._SubParsersAction[Any]) -> None:
     )
     scenes.add_argument(
         "--size",
-        type=_positive,
+        type=positive_int,
         default=640,
         help="longer side of the full frames in pixels (default: 640)",
     )
     scenes.add_argument(
         "--crop",
-        type=_positive,
+        type=positive_int,
         default=None,
         metavar="S",
         help="write S x S windows of the frames at native scale instead of whole frames",
     )
     scenes.add_argument(
         "--negatives",
-        type=_share,
+        type=probability,
         default=0.1,
         metavar="X",
         help="share of scenes without any plate (default: 0.1)",
     )
     scenes.add_argument(
-        "--val", type=_share, default=0.1, metavar="X", help="validation share (default: 0.1)"
+        "--val", type=probability, default=0.1, metavar="X", help="validation share (default: 0.1)"
     )
     scenes.add_argument(
         "--vehicle-share",
-        type=_share,
+        type=probability,
         default=0.7,
         metavar="X",
         help="share of plate scenes built on vehicle photos when there are any (default: 0.7)",
     )
     scenes.set_defaults(handler=_run_scenes)
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -13,6 +13,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from jlpr._argtypes import positive_int
 from jlpr.training import DEFAULT_EPOCHS, DEFAULT_SAMPLES, DEFAULT_VAL_SAMPLES
 
 __all__ = ["register"]
@@ -64,26 +65,26 @@ def _add_classifiers(commands: Any) -> None:
     parser.add_argument(
         "--samples",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_SAMPLES,
         help=f"training crops to generate (default {DEFAULT_SAMPLES})",
     )
     parser.add_argument(
         "--val-samples",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_VAL_SAMPLES,
         help=f"validation crops, other seeds (default {DEFAULT_VAL_SAMPLES})",
     )
     parser.add_argument(
         "--epochs",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_EPOCHS,
         help=f"passes over the training crops (default {DEFAULT_EPOCHS})",
     )
     parser.add_argument(
-        "--batch-size", metavar="N", type=_positive_int, default=64, help="(default 64)"
+        "--batch-size", metavar="N", type=positive_int, default=64, help="(default 64)"
     )
     parser.add_argument(
         "--lr", metavar="X", type=float, default=3e-3, help="peak learning rate (default 3e-3)"
@@ -132,16 +133,6 @@ def _add_classifiers(commands: Any) -> None:
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
 
 
 def _fields(text: str) -> list[str]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import platform
 import re
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from jlpr.errors import ConfigError
+from jlpr.pretrained import sha256_file
 
 __all__ = ["TrainingResult", "add_parser", "train_localizer"]
 
@@ -302,7 +302,7 @@ def train_localizer(
         "metrics": metrics,
         "train_seconds": round(seconds, 1),
         "seconds_per_train_image": round(result.seconds_per_image, 4),
-        "files": {WEIGHTS_NAME: _sha256(out / WEIGHTS_NAME)},
+        "files": {WEIGHTS_NAME: sha256_file(out / WEIGHTS_NAME)},
         "versions": _versions(),
     }
     (out / "manifest.json").write_text(
@@ -433,10 +433,6 @@ def _no_font(font: str = "") -> None:
 
 def _no_integrations(instance: Any) -> None:
     return None
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _versions() -> dict[str, str]:
