@@ -1,0 +1,63 @@
+"""The weights shipped inside the package read a rendered scene end to end, offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from jlpr import ColorScheme, PlateReader, RectifyMethod
+from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir, read_config, sha256_file
+from jlpr.types import Quad
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+pytestmark = pytest.mark.skipif(
+    not (bundled_weights_dir() / CONFIG_NAME).is_file(),
+    reason="no bundled weights in this checkout",
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlateReader:
+    torch.set_num_threads(1)
+    return PlateReader.from_pretrained()
+
+
+def test_the_bundled_reader_reads_the_example_scene_exactly(reader: PlateReader) -> None:
+    label = json.loads((EXAMPLES / "car.json").read_text(encoding="utf-8"))
+    plates = reader.read(EXAMPLES / "car.jpg")
+    assert [p.text for p in plates] == [label["text"]]
+    plate = plates[0]
+    assert plate.scheme is ColorScheme.PRIVATE
+    assert plate.rectification is RectifyMethod.PERSPECTIVE
+    assert plate.corners is not None
+    truth = np.array(label["corners"])
+    found = np.array(Quad.from_points(plate.corners.points).points)
+    # Corners within 4 % of the plate width of the drawn ones.
+    assert np.abs(found - truth).max() < 0.04 * (truth[1, 0] - truth[0, 0])
+    assert plate.confidence >= reader.min_confidence
+
+
+def test_the_bundled_reader_reports_nothing_on_a_plateless_image(reader: PlateReader) -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, size=(360, 640, 3), dtype=np.uint8)
+    assert reader.read(noise) == []
+
+
+def test_every_bundled_file_matches_its_recorded_hash() -> None:
+    directory = bundled_weights_dir()
+    config = read_config(directory)
+    components = config["components"]
+    entries = [("localizer", components["localizer"]), ("rectifier", components["rectifier"])]
+    entries += [(f"classifiers/{k}", v) for k, v in components["classifiers"].items()]
+    total = 0
+    for sub, entry in entries:
+        for name, digest in entry["files"].items():
+            path = directory / sub / name
+            assert sha256_file(path) == digest
+            total += path.stat().st_size
+    assert total <= 30 * 1024 * 1024  # the package budget for weights
