@@ -19,7 +19,7 @@ import jlpr
 from jlpr import PlateReader
 from jlpr.cli import main
 from jlpr.interfaces import ImageArray
-from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir
+from jlpr.pretrained import CONFIG_NAME
 from jlpr.rectify import PerspectiveRectifier
 from jlpr.types import Plate, PlateRegion
 from tests.components import ThresholdLocalizer, answer, scene
@@ -326,12 +326,12 @@ def test_weights_directory_can_come_from_the_environment(
     assert status == 0 and EXPECTED_TEXT in out
 
 
-@pytest.mark.skipif(
-    (bundled_weights_dir() / CONFIG_NAME).is_file(), reason="this install bundles weights"
-)
 def test_without_bundled_weights_the_error_says_what_to_pass(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # An installation without weights (e.g. a slimmed build) must fail clearly.
+    monkeypatch.setattr("jlpr.reader.bundled_weights_dir", lambda: tmp_path / "no-weights")
+    monkeypatch.delenv("JLPR_WEIGHTS", raising=False)
     status, _, err = run(capsys, "read", write_scene(tmp_path / "car.png"))
     assert status == 1
     [line] = error_lines(err)
