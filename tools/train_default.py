@@ -25,10 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "jlpr" / "weights" / "default"
 SEED = 0
-# Whole frames are read at up to 1280 px: the localizer trains on native-scale 416 windows
-# of 640-px scenes (plates 19-190 px wide), so frames must not be shrunk much further for
-# distant plates (~40 px in a 1280x720 frame) to stay inside that range.
-PREDICT_IMGSZ = 1280
+# Whole frames are shrunk to 640 px on the longer side, the scale of the scenes the
+# localizer trained on. Measured on real-dev frames (1344x760): 43/64 plates found at 640,
+# 39 at 960 and 38 at 1280, at 4x the cost; see docs/models.md.
+PREDICT_IMGSZ = 640
 
 
 def recipe(work: Path, device: str) -> dict[str, list[str]]:
