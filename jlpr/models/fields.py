@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -45,6 +43,7 @@ from jlpr.errors import (
     WeightsNotFoundError,
 )
 from jlpr.interfaces import Configurable, FieldClassifier, ImageArray
+from jlpr.models._weights import load_state_dict
 from jlpr.models.slots import (
     CLASSIFICATION_LABELS,
     CLASSIFICATION_SLOTS,
@@ -607,17 +606,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
             raise WeightsNotFoundError(f"{model_config.field.value} classifier: no {path}")
         provenance = _check_manifest(directory, path)
         resolved = _resolve_device(device)
-        try:
-            state = torch.load(path, map_location=resolved, weights_only=True)
-        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, zipfile.BadZipFile) as exc:
-            raise ModelError(
-                f"{path} is not a plain state_dict that can be loaded safely "
-                f"(torch.load(weights_only=True) refused it: {exc})"
-            ) from exc
-        if not isinstance(state, dict) or not all(
-            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
-        ):
-            raise ModelError(f"{path} holds a {type(state).__name__}, not a state_dict of tensors")
+        state = load_state_dict(path, map_location=resolved)
         net = FieldNet(model_config)
         try:
             net.load_state_dict(state)

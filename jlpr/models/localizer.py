@@ -24,9 +24,7 @@ import copy
 import json
 import math
 import os
-import pickle
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from PIL import Image
 
 from jlpr.errors import ConfigError, ModelError, WeightsNotFoundError
 from jlpr.interfaces import Configurable, ImageArray, Localizer
+from jlpr.models._weights import load_state_dict
 from jlpr.registry import register
 from jlpr.types import Box, PlateRegion, Quad
 
@@ -71,7 +70,6 @@ __all__ = [
     "YoloPoseLocalizer",
     "build_network",
     "letterbox",
-    "load_weights",
     "order_corners",
     "parse_model_name",
 ]
@@ -401,7 +399,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
                 f"the plate localizer has kpt_shape {list(KPT_SHAPE)}, got {kpt_shape}"
             )
         try:
-            return cls(**options, weights=load_weights(directory / WEIGHTS_NAME), device=device)
+            return cls(**options, weights=load_state_dict(directory / WEIGHTS_NAME), device=device)
         except TypeError as exc:
             raise ConfigError(f"bad yolo-pose localizer config {config!r}: {exc}") from exc
 
@@ -424,24 +422,3 @@ class YoloPoseLocalizer(Localizer, Configurable):
             f"YoloPoseLocalizer({self.architecture!r}, scale={self.scale!r}, imgsz={self.imgsz}, "
             f"device={str(self.device)!r})"
         )
-
-
-def load_weights(path: Path) -> dict[str, torch.Tensor]:
-    """Read a ``state_dict`` written by :meth:`YoloPoseLocalizer.save_weights`, safely.
-
-    ``weights_only=True`` refuses every pickled object that is not a tensor or a plain
-    container, so a file crafted to run code fails here with :class:`ModelError`.
-    """
-    if not path.is_file():
-        raise WeightsNotFoundError(f"localizer weights {path} are missing")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as exc:
-        raise ModelError(
-            f"{path} is not a localizer state_dict that can be loaded safely: {exc}"
-        ) from exc
-    if not isinstance(state, dict) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
-    ):
-        raise ModelError(f"{path} does not hold a state_dict (a dict of tensors)")
-    return state
