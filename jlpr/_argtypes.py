@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["count", "positive_int", "probability"]
+__all__ = ["angle", "count", "positive_int", "probability"]
 
 
 def _integer(text: str) -> int:
@@ -38,4 +38,15 @@ def probability(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
+    return value
+
+
+def angle(text: str) -> float:
+    """An angle in degrees from 0 to 89 (a largest pose angle)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected degrees from 0 to 89, got {text!r}") from None
+    if not 0.0 <= value <= 89.0:
+        raise argparse.ArgumentTypeError(f"expected degrees from 0 to 89, got {text}")
     return value

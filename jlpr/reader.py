@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from jlpr.pretrained import (
     read_config,
     save_component,
 )
-from jlpr.types import Box, Field, FieldReading, Plate, PlateRegion, Quad, RectifyMethod
+from jlpr.types import Box, Field, FieldReading, Plate, PlateRegion
 
 __all__ = ["REQUIRED_FIELDS", "PlateReader", "ReadResult"]
 
@@ -127,19 +127,23 @@ class PlateReader:
     def recognize(self, crop: ImageInput) -> Plate:
         """Read the one plate that ``crop`` shows (a tight or loose crop).
 
-        With a localizer, the best plate found in the crop is read (and its box and corners
-        are in crop pixels); when none is found the whole crop is taken as the plate.
-        Always returns a plate; fields that could not be read are ``None``.
+        The whole crop goes to the rectifier as a rough box when the rectifier finds corners
+        itself (:attr:`~jlpr.interfaces.Rectifier.finds_corners`, as the default
+        ``cnn-refine`` does: measured better than starting from the localizer on loose
+        crops). Otherwise the localizer's best plate in the crop is read, and the whole crop
+        when it finds none. Box and corners are in crop pixels. Always returns a plate;
+        fields that could not be read are ``None``.
         """
         array = load_image(crop, max_pixels=self.max_pixels)
         height, width = array.shape[:2]
-        regions = self.localizer.locate(array) if self.localizer is not None else []
+        regions: list[PlateRegion] = []
+        if self.localizer is not None and not self.rectifier.finds_corners:
+            regions = self.localizer.locate(array)
         region = regions[0] if regions else None
         if region is None:
-            whole = Box(0.0, 0.0, float(width), float(height))
-            fallback = PlateRegion(box=whole, score=1.0, corners=Quad.from_box(whole))
-            rectified = replace(self.rectifier.rectify(array, fallback), method=RectifyMethod.BOX)
-            return self._decode([rectified], [None])[0]
+            # The whole crop, as a box without corners: the rectifier says how it used it.
+            whole = PlateRegion(box=Box(0.0, 0.0, float(width), float(height)), score=1.0)
+            return self._decode([self.rectifier.rectify(array, whole)], [None])[0]
         return self._decode([self.rectifier.rectify(array, region)], [region])[0]
 
     def _read_arrays(self, arrays: Sequence[ImageArray]) -> list[list[Plate]]:

@@ -66,11 +66,15 @@ class PerspectiveRectifier(Rectifier, Configurable):
         self.output_size = (width, height)
 
     def rectify(self, image: ImageArray, region: PlateRegion) -> RectifiedPlate:
-        if region.corners is not None and corners_are_plausible(region.corners, region.box):
-            quad, method = region.corners, RectifyMethod.PERSPECTIVE
-        else:
-            quad, method = Quad.from_box(region.box), RectifyMethod.BOX
+        quad, method = self.rectify_quad(region)
         return RectifiedPlate(image=self.warp(image, quad), corners=quad, method=method)
+
+    @staticmethod
+    def rectify_quad(region: PlateRegion) -> tuple[Quad, RectifyMethod]:
+        """The quad :meth:`rectify` warps: the corners when plausible, else the box."""
+        if region.corners is not None and corners_are_plausible(region.corners, region.box):
+            return region.corners, RectifyMethod.PERSPECTIVE
+        return Quad.from_box(region.box), RectifyMethod.BOX
 
     def warp(self, image: ImageArray, quad: Quad) -> ImageArray:
         """Map ``quad`` (TL, TR, BR, BL in ``image``) onto the whole output crop."""

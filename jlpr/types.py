@@ -74,6 +74,8 @@ class RectifyMethod(str, Enum):
     """Warped from the four detected corners."""
     BOX = "box"
     """Cut from the axis-aligned box because no plausible corners were available."""
+    REFINED = "refined"
+    """Warped from corners that a network refined on the image (see ``cnn-refine``)."""
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from jlpr.errors import ModelError, WeightsNotFoundError
+from jlpr.errors import ModelError, WeightsIntegrityError, WeightsNotFoundError
+from jlpr.pretrained import sha256_file
 
-__all__ = ["load_state_dict"]
+__all__ = ["MANIFEST_FILE", "MODEL_FILE", "check_manifest", "load_state_dict"]
+
+MODEL_FILE = "model.pt"
+MANIFEST_FILE = "manifest.json"
 
 
 def load_state_dict(
@@ -43,3 +49,26 @@ def load_state_dict(
     ):
         raise ModelError(f"{path} holds a {type(state).__name__}, not a state_dict of tensors")
     return state
+
+
+def check_manifest(directory: Path, model_file: str = MODEL_FILE) -> dict[str, Any]:
+    """The provenance in ``directory/manifest.json`` after checking ``model_file`` against it.
+
+    No manifest means no provenance (``{}``); a manifest whose SHA-256 does not match the
+    weights raises :class:`~jlpr.errors.WeightsIntegrityError`.
+    """
+    manifest_path = directory / MANIFEST_FILE
+    if not manifest_path.is_file():
+        return {}
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected = manifest.get("sha256", {}).get(model_file)
+        provenance = dict(manifest.get("provenance", {}))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as exc:
+        raise ModelError(f"{manifest_path} is not a valid manifest: {exc}") from exc
+    if expected is not None and sha256_file(directory / model_file) != expected:
+        raise WeightsIntegrityError(
+            f"{directory / model_file} does not match the SHA-256 in {manifest_path}; the file "
+            "is corrupt or was replaced"
+        )
+    return provenance

@@ -39,11 +39,10 @@ from jlpr.errors import (
     ConfigError,
     ModelError,
     UnsupportedImageError,
-    WeightsIntegrityError,
     WeightsNotFoundError,
 )
 from jlpr.interfaces import Configurable, FieldClassifier, ImageArray
-from jlpr.models._weights import load_state_dict
+from jlpr.models._weights import MANIFEST_FILE, MODEL_FILE, check_manifest, load_state_dict
 from jlpr.models.slots import (
     CLASSIFICATION_LABELS,
     CLASSIFICATION_SLOTS,
@@ -72,10 +71,6 @@ __all__ = [
     "save_classifiers",
 ]
 
-MODEL_FILE = "model.pt"
-"""The plain ``state_dict`` of a classifier's net."""
-MANIFEST_FILE = "manifest.json"
-"""What trained the weights, their input and vocabulary, and the SHA-256 of ``model.pt``."""
 COMPONENT_FILE = "component.json"
 """Written by :func:`save_classifiers` beside each field's weights: the registry entry that
 :func:`build_classifiers` loads (the same entry a saved reader keeps in ``jlpr.json``)."""
@@ -604,7 +599,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         path = directory / MODEL_FILE
         if not path.is_file():
             raise WeightsNotFoundError(f"{model_config.field.value} classifier: no {path}")
-        provenance = _check_manifest(directory, path)
+        provenance = check_manifest(directory)
         resolved = _resolve_device(device)
         state = load_state_dict(path, map_location=resolved)
         net = FieldNet(model_config)
@@ -619,25 +614,6 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
             f"CnnFieldClassifier(field={self.field.value}, input_size={self.config.input_size}, "
             f"temperature={self.config.temperature:.3f}, device={self.device})"
         )
-
-
-def _check_manifest(directory: Path, model_path: Path) -> dict[str, Any]:
-    """The provenance in ``manifest.json`` after checking the model's SHA-256 against it."""
-    manifest_path = directory / MANIFEST_FILE
-    if not manifest_path.is_file():
-        return {}
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        expected = manifest.get("sha256", {}).get(MODEL_FILE)
-        provenance = dict(manifest.get("provenance", {}))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as exc:
-        raise ModelError(f"{manifest_path} is not a valid manifest: {exc}") from exc
-    if expected is not None and sha256_file(model_path) != expected:
-        raise WeightsIntegrityError(
-            f"{model_path} does not match the SHA-256 in {manifest_path}; the file is corrupt "
-            "or was replaced"
-        )
-    return provenance
 
 
 def save_classifiers(classifiers: Iterable[CnnFieldClassifier], directory: Path) -> list[Path]:

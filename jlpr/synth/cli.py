@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import count, positive_int, probability
+from jlpr._argtypes import angle, count, positive_int, probability
 
 __all__ = ["main", "register"]
 
@@ -192,6 +192,21 @@ def _add_scenes(kinds: argparse._SubParsersAction[Any]) -> None:
         metavar="X",
         help="share of plate scenes built on vehicle photos when there are any (default: 0.7)",
     )
+    from jlpr.synth.scenes import SceneConfig
+
+    pose = SceneConfig().pose
+    for name, default, axis in (
+        ("yaw", pose.max_yaw, "the vertical axis (seen from the side)"),
+        ("pitch", pose.max_pitch, "the horizontal axis (seen from above or below)"),
+        ("roll", pose.max_roll, "the line of sight (in-plane rotation)"),
+    ):
+        scenes.add_argument(
+            f"--max-{name}",
+            type=angle,
+            default=default,
+            metavar="DEG",
+            help=f"largest plate turn about {axis}, in degrees (default: {default:g})",
+        )
     scenes.set_defaults(handler=_run_scenes)
 
 
@@ -267,6 +282,12 @@ def _run_scenes(args: argparse.Namespace) -> int:
         crop=args.crop,
         negative_fraction=args.negatives,
         vehicle_share=args.vehicle_share,
+        pose=replace(
+            SceneConfig().pose,
+            max_yaw=args.max_yaw,
+            max_pitch=args.max_pitch,
+            max_roll=args.max_roll,
+        ),
     )
     spec = SceneDatasetSpec(
         n=args.n, seed=args.seed, val=args.val, vehicles=vehicles, config=config

@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
     commands = train.add_subparsers(title="models", dest="model", metavar="MODEL")
     commands.required = True
     _add_classifiers(commands)
+    importlib.import_module("jlpr.training.refiner").add_parser(commands)
     if importlib.util.find_spec(_LOCALIZER_MODULE) is not None:
         importlib.import_module(_LOCALIZER_MODULE).add_parser(commands)
 
