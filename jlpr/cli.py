@@ -200,6 +200,13 @@ def _build_parser() -> argparse.ArgumentParser:
     recognize.add_argument(
         "crops", nargs="+", metavar="CROP", help="plate image files ('-' for stdin)"
     )
+    recognize.add_argument(
+        "--locate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="look for the plate inside each crop with the localizer first (default: only "
+        "when the rectifier cannot find corners itself; use it when the plate is small)",
+    )
     _add_common_options(recognize)
     recognize.set_defaults(handler=_run_recognize)
 
@@ -297,7 +304,7 @@ def _run_recognize(args: argparse.Namespace) -> int:
         plate: Plate | None = None
         message: str | None = None
         try:
-            plate = reader.recognize(item.source)
+            plate = reader.recognize(item.source, locate=args.locate)
         except JlprError as exc:
             message = _describe_error(item, exc)
         except Exception as exc:

@@ -100,8 +100,8 @@ class Rectifier(ABC):
     """``(width, height)`` of every crop this rectifier returns."""
     finds_corners: ClassVar[bool] = False
     """True when :meth:`rectify` finds the plate's corners itself from a rough box, so that
-    :meth:`~jlpr.reader.PlateReader.recognize` gives it the whole crop instead of asking the
-    localizer first."""
+    :meth:`~jlpr.reader.PlateReader.recognize` gives it the whole plate crop by default
+    rather than asking the localizer first."""
 
     @abstractmethod
     def rectify(self, image: ImageArray, region: PlateRegion) -> RectifiedPlate:

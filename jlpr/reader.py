@@ -124,21 +124,28 @@ class PlateReader:
             for source, array, error in zip(sources, arrays, errors, strict=True)
         ]
 
-    def recognize(self, crop: ImageInput) -> Plate:
-        """Read the one plate that ``crop`` shows (a tight or loose crop).
+    def recognize(self, crop: ImageInput, *, locate: bool | None = None) -> Plate:
+        """Read the one plate that ``crop`` shows (a tight or loose crop of a plate).
 
-        The whole crop goes to the rectifier as a rough box when the rectifier finds corners
-        itself (:attr:`~jlpr.interfaces.Rectifier.finds_corners`, as the default
-        ``cnn-refine`` does: measured better than starting from the localizer on loose
-        crops). Otherwise the localizer's best plate in the crop is read, and the whole crop
-        when it finds none. Box and corners are in crop pixels. Always returns a plate;
-        fields that could not be read are ``None``.
+        Args:
+            crop: the plate crop (any input :func:`~jlpr.image.load_image` takes).
+            locate: ask the localizer for the plate inside the crop first. ``None`` (the
+                default) does so only when the rectifier cannot find corners itself
+                (:attr:`~jlpr.interfaces.Rectifier.finds_corners`): the default ``cnn-refine``
+                rectifier does, and starting it from the whole crop was measured better on
+                loose crops than starting from the localizer (docs/models.md) and is twice
+                as fast. Pass ``True`` for crops in which the plate is small (a whole car);
+                :meth:`read` is meant for such images.
+
+        The whole crop is taken as the plate when the localizer is not asked or finds
+        nothing. Box and corners are in crop pixels. Always returns a plate; fields that
+        could not be read are ``None``.
         """
         array = load_image(crop, max_pixels=self.max_pixels)
         height, width = array.shape[:2]
-        regions: list[PlateRegion] = []
-        if self.localizer is not None and not self.rectifier.finds_corners:
-            regions = self.localizer.locate(array)
+        if locate is None:
+            locate = not self.rectifier.finds_corners
+        regions = self.localizer.locate(array) if self.localizer is not None and locate else []
         region = regions[0] if regions else None
         if region is None:
             # The whole crop, as a box without corners: the rectifier says how it used it.

@@ -185,19 +185,25 @@ def test_training_writes_a_loadable_refiner_and_resumes(tmp_path: Path) -> None:
 
 def test_recognize_gives_a_corner_finding_rectifier_the_whole_crop() -> None:
     from jlpr.interfaces import Localizer
-
-    class Refusing(Localizer):
-        def locate(self, image: np.ndarray) -> list[PlateRegion]:
-            raise AssertionError("recognize() must not ask the localizer")
-
     from tests.components import make_reader
 
-    reader = make_reader()
+    class Fixed(Localizer):
+        calls = 0
+
+        def locate(self, image: np.ndarray) -> list[PlateRegion]:
+            Fixed.calls += 1
+            box = Box(60, 40, 120, 70)
+            return [PlateRegion(box, 0.9, Quad.from_box(box))]
+
     lo = 0.25 / 1.5
     box_in_window = np.array([[lo, lo], [1 - lo, lo], [1 - lo, 1 - lo], [lo, 1 - lo]])
-    refining = reader.with_components(Refusing(), _rigged(box_in_window))
-    crop = _image()[60:124, 100:228]
-    plate = refining.recognize(crop)
-    assert plate.rectification is RectifyMethod.REFINED
-    assert np.allclose(plate.corners.points, [[0, 0], [128, 0], [128, 64], [0, 64]], atol=1e-3)
-    assert plate.detection_score is None
+    reader = make_reader().with_components(Fixed(), _rigged(box_in_window))
+    crop = _image()[40:144, 80:248]  # 168x104, the plate with a 20 px border
+    plate = reader.recognize(crop)
+    assert Fixed.calls == 0
+    assert plate.rectification is RectifyMethod.REFINED and plate.detection_score is None
+    assert np.allclose(plate.corners.points, [[0, 0], [168, 0], [168, 104], [0, 104]], atol=1e-3)
+    # locate=True asks the localizer, whose region is then the start.
+    plate = reader.recognize(crop, locate=True)
+    assert Fixed.calls == 1 and plate.detection_score == pytest.approx(0.9)
+    assert np.allclose(plate.corners.points, [[60, 40], [120, 40], [120, 70], [60, 70]], atol=1e-3)
