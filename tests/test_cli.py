@@ -422,6 +422,19 @@ def test_recognize_prints_one_line_per_crop(
     assert [line.split("\t")[:2] for line in out.splitlines()] == [[str(crop), EXPECTED_TEXT]] * 2
 
 
+def test_recognize_can_be_told_to_locate_the_plate_first(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
+) -> None:
+    crop = write_scene(tmp_path / "scene.png")
+    for flag in ("--locate", "--no-locate"):
+        status, out, _ = run(capsys, "recognize", crop, flag, "--weights", saved_reader_dir)
+        assert status == 0 and len(out.splitlines()) == 1
+    status, out, _ = run(
+        capsys, "recognize", crop, "--locate", "--json", "--weights", saved_reader_dir
+    )
+    assert Plate.from_dict(json.loads(out)["plate"]).detection_score is not None
+
+
 def test_recognize_json_has_one_plate_or_error_per_crop(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
 ) -> None:

@@ -207,3 +207,17 @@ def test_progress_bar_reports_counts_when_asked() -> None:
         bar.update()
     bar.close()
     assert "3/3" in stream.getvalue() and stream.getvalue().endswith("\n")
+
+
+def test_scene_poses_come_from_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "flat"
+    args = ["scenes", "--n", "4", "--out", str(out), "--no-vehicles", "--val", "0"]
+    flat = ["--negatives", "0", "--size", "320", "--max-yaw", "0", "--max-pitch", "0"]
+    assert synth_main([*args, *flat, "--max-roll", "0"]) == 0
+    for line in (out / "scenes.jsonl").read_text().splitlines():
+        for plate in json.loads(line)["plates"]:
+            (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = plate["corners"]
+            assert abs(tly - try_) < 0.5 and abs(bly - bry) < 0.5  # no roll, no yaw
+            assert abs(tlx - blx) < 0.5 and abs(trx - brx) < 0.5  # no pitch
+    with pytest.raises(SystemExit):
+        synth_main([*args, "--max-roll", "95"])
