@@ -13,7 +13,13 @@ import torch
 from jlpr.errors import ModelError, WeightsIntegrityError, WeightsNotFoundError
 from jlpr.pretrained import sha256_file
 
-__all__ = ["MANIFEST_FILE", "MODEL_FILE", "check_manifest", "load_state_dict"]
+__all__ = [
+    "MANIFEST_FILE",
+    "MODEL_FILE",
+    "check_manifest",
+    "load_state_dict",
+    "save_with_manifest",
+]
 
 MODEL_FILE = "model.pt"
 MANIFEST_FILE = "manifest.json"
@@ -72,3 +78,30 @@ def check_manifest(directory: Path, model_file: str = MODEL_FILE) -> dict[str, A
             "is corrupt or was replaced"
         )
     return provenance
+
+
+def save_with_manifest(
+    directory: Path, state: dict[str, torch.Tensor], manifest_format: str, details: dict[str, Any]
+) -> list[str]:
+    """Write ``state`` as ``model.pt`` and a ``manifest.json`` with its SHA-256.
+
+    The manifest holds ``format``, ``version``, then ``details`` (what the weights are and
+    what trained them), the jlpr and torch versions and the hash that
+    :func:`check_manifest` verifies. Returns the file names written.
+    """
+    from jlpr import __version__
+
+    directory.mkdir(parents=True, exist_ok=True)
+    torch.save(state, directory / MODEL_FILE)
+    manifest = {
+        "format": manifest_format,
+        "version": 1,
+        **details,
+        "jlpr_version": __version__,
+        "torch_version": torch.__version__,
+        "sha256": {MODEL_FILE: sha256_file(directory / MODEL_FILE)},
+    }
+    (directory / MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return [MODEL_FILE, MANIFEST_FILE]

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torchvision.ops import roi_align
 
-from jlpr import __version__, layout
+from jlpr import layout
 from jlpr.errors import (
     ConfigError,
     ModelError,
@@ -42,7 +42,13 @@ from jlpr.errors import (
     WeightsNotFoundError,
 )
 from jlpr.interfaces import Configurable, FieldClassifier, ImageArray
-from jlpr.models._weights import MANIFEST_FILE, MODEL_FILE, check_manifest, load_state_dict
+from jlpr.models._weights import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    check_manifest,
+    load_state_dict,
+    save_with_manifest,
+)
 from jlpr.models.slots import (
     CLASSIFICATION_LABELS,
     CLASSIFICATION_SLOTS,
@@ -52,7 +58,7 @@ from jlpr.models.slots import (
     grammar_for,
     top_valid,
 )
-from jlpr.pretrained import load_component, save_component, sha256_file
+from jlpr.pretrained import load_component, save_component
 from jlpr.registry import register
 from jlpr.rules import KANA, OFFICES, ColorScheme
 from jlpr.types import Field, FieldReading
@@ -561,12 +567,8 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
 
     def save_weights(self, directory: Path) -> list[str]:
         """Write ``model.pt`` (a plain ``state_dict``) and ``manifest.json`` into ``directory``."""
-        directory.mkdir(parents=True, exist_ok=True)
         state = {key: value.detach().cpu() for key, value in self.net.state_dict().items()}
-        torch.save(state, directory / MODEL_FILE)
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "version": 1,
+        details = {
             "component": type(self).registry_name,
             "field": self.field.value,
             "input_size": list(self.config.input_size),
@@ -574,15 +576,9 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
             "slots": self.config.slots,
             "labels": list(self.config.labels),
             "temperature": self.config.temperature,
-            "jlpr_version": __version__,
-            "torch_version": torch.__version__,
             "provenance": self.provenance,
-            "sha256": {MODEL_FILE: sha256_file(directory / MODEL_FILE)},
         }
-        (directory / MANIFEST_FILE).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        return [MODEL_FILE, MANIFEST_FILE]
+        return save_with_manifest(directory, state, MANIFEST_FORMAT, details)
 
     @classmethod
     def from_config(

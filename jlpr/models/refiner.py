@@ -24,7 +24,6 @@ The network is trained by ``jlpr train rectifier`` on windows cut from synthetic
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -36,12 +35,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from jlpr import __version__
 from jlpr.errors import ConfigError, ModelError, WeightsNotFoundError
 from jlpr.interfaces import Configurable, ImageArray, RectifiedPlate, Rectifier
 from jlpr.layout import CANONICAL_SIZE
-from jlpr.models._weights import MANIFEST_FILE, MODEL_FILE, check_manifest, load_state_dict
-from jlpr.pretrained import sha256_file
+from jlpr.models._weights import MODEL_FILE, check_manifest, load_state_dict, save_with_manifest
 from jlpr.rectify import PerspectiveRectifier, corners_are_plausible
 from jlpr.registry import register
 from jlpr.types import Box, PlateRegion, Quad, RectifyMethod
@@ -278,23 +275,13 @@ class RefiningRectifier(Rectifier, Configurable):
 
     def save_weights(self, directory: Path) -> list[str]:
         """Write ``model.pt`` (a plain ``state_dict``) and ``manifest.json``."""
-        directory.mkdir(parents=True, exist_ok=True)
-        torch.save(self.state_dict(), directory / MODEL_FILE)
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "version": 1,
+        details = {
             "component": type(self).registry_name,
             "input_size": list(self.input_size),
             "margin": self.margin,
-            "jlpr_version": __version__,
-            "torch_version": torch.__version__,
             "provenance": self.provenance,
-            "sha256": {MODEL_FILE: sha256_file(directory / MODEL_FILE)},
         }
-        (directory / MANIFEST_FILE).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        return [MODEL_FILE, MANIFEST_FILE]
+        return save_with_manifest(directory, self.state_dict(), MANIFEST_FORMAT, details)
 
     @classmethod
     def from_config(
