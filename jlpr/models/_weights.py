@@ -18,6 +18,7 @@ __all__ = [
     "MODEL_FILE",
     "check_manifest",
     "load_state_dict",
+    "resolve_device",
     "save_with_manifest",
 ]
 
@@ -55,6 +56,20 @@ def load_state_dict(
     ):
         raise ModelError(f"{path} holds a {type(state).__name__}, not a state_dict of tensors")
     return state
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``device`` as a torch device; a typed error for an unknown one or a missing GPU."""
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ModelError(f"unknown torch device {device!r}: {exc}") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(
+            f"device {device!r} was asked for but this torch has no usable CUDA GPU; "
+            "use device='cpu'"
+        )
+    return resolved
 
 
 def check_manifest(directory: Path, model_file: str = MODEL_FILE) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from jlpr.models._weights import (
     MODEL_FILE,
     check_manifest,
     load_state_dict,
+    resolve_device,
     save_with_manifest,
 )
 from jlpr.models.slots import (
@@ -412,19 +413,6 @@ def crop_regions(
     return out
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ModelError(f"unknown torch device {device!r}: {exc}") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ModelError(
-            f"device {device!r} was asked for but this torch has no usable CUDA GPU; "
-            "use device='cpu'"
-        )
-    return resolved
-
-
 @register("cnn-field")
 class CnnFieldClassifier(FieldClassifier, Configurable):
     """Reads one field with its own small CNN (see the module doc).
@@ -450,7 +438,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
     ) -> None:
         self.config = config
         self.field = config.field
-        self.device = _resolve_device(device)
+        self.device = resolve_device(device)
         self.net = (net if net is not None else FieldNet(config)).to(self.device).eval()
         self.provenance: dict[str, Any] = dict(provenance or {})
         self._grammar: SlotGrammar | None = (
@@ -596,7 +584,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         if not path.is_file():
             raise WeightsNotFoundError(f"{model_config.field.value} classifier: no {path}")
         provenance = check_manifest(directory)
-        resolved = _resolve_device(device)
+        resolved = resolve_device(device)
         state = load_state_dict(path, map_location=resolved)
         net = FieldNet(model_config)
         try:

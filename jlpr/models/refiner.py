@@ -38,7 +38,13 @@ from torch import nn
 from jlpr.errors import ConfigError, ModelError, WeightsNotFoundError
 from jlpr.interfaces import Configurable, ImageArray, RectifiedPlate, Rectifier
 from jlpr.layout import CANONICAL_SIZE
-from jlpr.models._weights import MODEL_FILE, check_manifest, load_state_dict, save_with_manifest
+from jlpr.models._weights import (
+    MODEL_FILE,
+    check_manifest,
+    load_state_dict,
+    resolve_device,
+    save_with_manifest,
+)
 from jlpr.rectify import PerspectiveRectifier, corners_are_plausible
 from jlpr.registry import register
 from jlpr.types import Box, PlateRegion, Quad, RectifyMethod
@@ -213,10 +219,7 @@ class RefiningRectifier(Rectifier, Configurable):
         self.iterations = int(iterations)
         self.channels = tuple(int(c) for c in channels)
         self.provenance = dict(provenance or {})
-        try:
-            self.device = torch.device(device)
-        except (RuntimeError, TypeError) as exc:
-            raise ModelError(f"unknown torch device {device!r}: {exc}") from exc
+        self.device = resolve_device(device)
         self.net = CornerNet(self.input_size, self.channels)
         if weights is not None:
             try:

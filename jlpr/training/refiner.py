@@ -242,12 +242,13 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
     import torch.nn.functional as F
 
     from jlpr.models.refiner import CornerNet, RefiningRectifier, to_tensor
+    from jlpr.training.classifiers import _resolve_device
 
     log = log if log is not None else sys.stderr
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    device = torch.device(config.device)
+    device = _resolve_device(config.device)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = config.out / "checkpoint.pt"
     if checkpoint_path.exists() and not config.resume:
@@ -340,7 +341,6 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
         )
         os.replace(temporary, checkpoint_path)
 
-    start_errors = _summary(corner_errors(_start_of(val_x, val_y), val_y.astype(np.float64)))
     metrics = {
         "val_windows": len(val_x),
         "train_windows": len(train_x),
@@ -348,7 +348,6 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
         "data_seconds": round(data_seconds, 1),
         "train_seconds": round(train_seconds, 1),
         "history": history,
-        "note": f"start-quad error on val (before refining) would be {start_errors}",
     }
     rectifier = RefiningRectifier(
         weights=net.state_dict(),
@@ -366,15 +365,6 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
     )
     (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
     return metrics
-
-
-def _start_of(windows: npt.NDArray[np.uint8], targets: npt.NDArray[np.float32]) -> FloatArray:
-    """Where the start quads were, in window units: the window minus its margin."""
-    from jlpr.models.refiner import DEFAULT_MARGIN
-
-    lo = DEFAULT_MARGIN / (1.0 + 2.0 * DEFAULT_MARGIN)
-    box = np.array([[lo, lo], [1 - lo, lo], [1 - lo, 1 - lo], [lo, 1 - lo]])
-    return np.broadcast_to(box, targets.shape).astype(np.float64)
 
 
 def _argv(config: RefinerTrainConfig) -> list[str]:
