@@ -15,11 +15,13 @@ from jlpr.synth.degrade import (
     PhotometricParams,
     add_noise,
     apply_photometric,
+    defocus_blur,
     degrade,
     jpeg_roundtrip,
     motion_blur,
     sample_photometric,
     sample_pose,
+    sharpen,
     warp_view,
 )
 from jlpr.synth.warp import pose_homography, prescale, rectangle, warp_image
@@ -183,6 +185,9 @@ def test_sampled_values_stay_inside_the_configured_ranges(config: DegradationCon
             assert config.lowres_factor[0] <= params.lowres_factor <= config.lowres_factor[1]
         if params.gain != 1.0:
             assert config.gain[0] <= params.gain <= config.gain[1]
+        if params.sharpen is not None:
+            assert config.sharpen_radius[0] <= params.sharpen[0] <= config.sharpen_radius[1]
+            assert config.sharpen_amount[0] <= params.sharpen[1] <= config.sharpen_amount[1]
         if params.saturation != 1.0:
             assert config.saturation[0] <= params.saturation <= config.saturation[1]
             assert config.contrast[0] <= params.contrast <= config.contrast[1]
@@ -259,3 +264,21 @@ def test_motion_blur_smears_a_dot_along_its_direction() -> None:
     assert horizontal[7, 10, 0] == 0
     vertical = motion_blur(dot, 7.0, 90.0)
     assert vertical[7, 10, 0] > 0 and vertical[10, 7, 0] == 0
+
+
+def test_sharpening_draws_a_light_halo_that_thins_a_dark_stroke() -> None:
+    plate = np.full((20, 40, 3), 180, dtype=np.uint8)
+    plate[:, 18:22] = 40  # a dark stroke 4 px wide
+    soft = np.asarray(defocus_blur(plate, 1.0))
+    sharp = sharpen(soft, 1.5, 2.0)
+    assert sharp[10, 16, 0] > soft[10, 16, 0] + 10  # the halo beside the stroke
+    assert sharp[10, 20, 0] <= soft[10, 20, 0]  # the stroke's centre stays dark
+    # Width of the stroke at half depth: narrower after sharpening.
+    level = (180 + 40) / 2
+    assert (sharp[10, :, 0] < level).sum() <= (soft[10, :, 0] < level).sum()
+    assert np.array_equal(sharpen(plate, 0.0, 2.0), plate)
+
+
+def test_sharpening_radius_scales_with_the_image() -> None:
+    params = PhotometricParams(sharpen=(2.0, 1.5))
+    assert params.scaled(0.5).sharpen == (1.0, 1.5)

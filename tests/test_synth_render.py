@@ -246,6 +246,34 @@ def test_every_region_name_and_kana_is_drawn_in_its_boxes_with_every_font() -> N
                 assert 0.08 < coverage < 0.9, (font.name, office.kanji, kana, coverage)
 
 
+@needs_fonts
+def test_thin_lettering_erodes_the_strokes_but_keeps_every_character() -> None:
+    """The thinnest weight :meth:`RenderStyle.random` draws (-0.02 of the em) still leaves
+    every character of every name and every hiragana visibly drawn, with less ink."""
+    for font in font_search.find_japanese_fonts():
+        regular = dataclasses.replace(CLEAN, name_font=font.name, kana_font=font.name)
+        thin = dataclasses.replace(regular, name_bold=-0.02, kana_bold=-0.02)
+        rng = np.random.default_rng(0)
+        for i, office in enumerate(OFFICES):
+            kana = HIRAGANA[i % len(HIRAGANA)]
+            scheme = next(s for s in ColorScheme if scheme_allows_kana(s, kana))
+            plate = Plate(office, "300", kana, 1, scheme=scheme)
+            boxes = [*layout.office_char_boxes_mm(office.chars), layout.kana_box_mm()]
+            ink = []
+            for style in (regular, thin):
+                dark = render_plate(plate, rng=rng, width=256, style=style).image.mean(axis=2)
+                k = 256 / layout.PLATE_SIZE_MM[0]
+                cells = [
+                    dark[round(y0 * k) : round(y1 * k), round(x0 * k) : round(x1 * k)]
+                    for x0, y0, x1, y1 in boxes
+                ]
+                background = np.median(dark)
+                ink.append([float((np.abs(cell - background) > 60).mean()) for cell in cells])
+            for full, eroded in zip(*ink, strict=True):
+                assert 0.02 < eroded <= full, (font.name, office.kanji, kana, full, eroded)
+            assert sum(ink[1]) < sum(ink[0]), (font.name, office.kanji)
+
+
 # -- glyphs ---------------------------------------------------------------------------------
 
 

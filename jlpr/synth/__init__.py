@@ -13,7 +13,13 @@ from jlpr.synth.glyphs import GlyphStyle, glyph_mask
 from jlpr.synth.render import FrameKind, RenderedPlate, RenderStyle, render_plate
 from jlpr.synth.sampling import random_plate
 
+DATA_VERSION = 2
+"""Version of what a seed draws: bumped whenever rendering or degradations change the pixels
+(2: thin lettering, in-camera sharpening). Training caches are keyed by it, so a changed
+generator never reuses the crops of an older one."""
+
 __all__ = [
+    "DATA_VERSION",
     "FontSpec",
     "FrameKind",
     "GlyphStyle",

@@ -52,6 +52,7 @@ __all__ = [
     "occlude",
     "sample_photometric",
     "sample_pose",
+    "sharpen",
     "warp_view",
     "washed_out",
 ]
@@ -120,6 +121,11 @@ class DegradationConfig:
     jpeg_prob: float = 0.6
     jpeg_quality: tuple[int, int] = (15, 95)
     """JPEG quality range; values near the top are drawn more often than near the bottom."""
+    sharpen_prob: float = 0.3
+    sharpen_radius: Range = (0.6, 2.0)
+    sharpen_amount: Range = (0.5, 2.5)
+    """In-camera sharpening (an unsharp mask of this radius in pixels and gain, 1 = 100 %):
+    the light halo it draws along dark strokes makes them look thinner, as in video frames."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -152,6 +158,7 @@ class DegradationConfig:
             occlusion_prob=0.0,
             noise_prob=0.0,
             jpeg_prob=0.0,
+            sharpen_prob=0.0,
         )
 
     @classmethod
@@ -248,6 +255,8 @@ class PhotometricParams:
     noise: tuple[float, float] | None = None
     """``(read_sigma, shot_variance_per_level)``."""
     jpeg_quality: int | None = None
+    sharpen: tuple[float, float] | None = None
+    """``(radius_px, amount)`` of the in-camera unsharp mask."""
 
     def scaled(self, factor: float) -> PhotometricParams:
         """The params that give about the same look on the image resized by ``factor``.
@@ -265,6 +274,7 @@ class PhotometricParams:
             noise=None
             if self.noise is None
             else (self.noise[0] * factor, self.noise[1] * factor * factor),
+            sharpen=None if self.sharpen is None else (self.sharpen[0] * factor, self.sharpen[1]),
         )
 
 
@@ -325,6 +335,9 @@ def sample_photometric(rng: np.random.Generator, config: DegradationConfig) -> P
     # rarer: the square root of a uniform draw puts 3/4 of the mass in the upper half.
     quality = min(qhi, qlo + int(math.sqrt(float(rng.random())) * (qhi - qlo + 1)))
     saturation, contrast = _uniform(rng, config.saturation), _uniform(rng, config.contrast)
+    # Drawn after the others, so that adding it did not change their values for a seed.
+    sharpen_on = bool(rng.random() < config.sharpen_prob)
+    sharpen = (_uniform(rng, config.sharpen_radius), _uniform(rng, config.sharpen_amount))
     tone = u[10] < config.tone_prob
     exposure = u[0] < config.exposure_prob
     cast_on = u[1] < config.color_cast_prob
@@ -346,6 +359,7 @@ def sample_photometric(rng: np.random.Generator, config: DegradationConfig) -> P
         lowres_factor=factor if u[7] < config.lowres_prob else None,
         noise=(read, shot) if u[8] < config.noise_prob else None,
         jpeg_quality=quality if u[9] < config.jpeg_prob else None,
+        sharpen=sharpen if sharpen_on else None,
     )
 
 
@@ -515,6 +529,20 @@ def add_noise(image: Image8, rng: np.random.Generator, sigma: float, shot: float
     values += np.float32(0.5)
     np.clip(values, 0.0, 255.0, out=values)
     return values.astype(np.uint8)
+
+
+def _sharpen_pil(pil: Image.Image, radius: float, amount: float) -> Image.Image:
+    if radius <= 0.0 or amount <= 0.0:
+        return pil
+    mask = ImageFilter.UnsharpMask(radius=radius, percent=round(amount * 100), threshold=0)
+    return pil.filter(mask)
+
+
+def sharpen(image: Image8, radius: float, amount: float) -> Image8:
+    """In-camera sharpening: an unsharp mask of ``radius`` pixels and gain ``amount``
+    (1 adds 100 % of the detail again). Dark strokes on a light plate get a light halo and
+    look thinner."""
+    return np.asarray(_sharpen_pil(Image.fromarray(image), radius, amount))
 
 
 def _jpeg_pil(pil: Image.Image, quality: int) -> Image.Image:
@@ -718,7 +746,8 @@ def apply_photometric(
 ) -> Image8:
     """Apply ``params`` to ``image`` in camera order: things in the scene (shadow, occluder),
     light (exposure, white balance, night, saturation and contrast), optics (defocus,
-    motion), then the sensor (resolution, noise) and the encoder (JPEG).
+    motion), then the sensor (resolution, noise), the camera's sharpening and the encoder
+    (JPEG).
 
     ``quads`` are the plates in the image: the shadow edge crosses one of them (the frame
     when there is none), the occluder covers part of one, and at night their lamps light them.
@@ -745,6 +774,8 @@ def apply_photometric(
         pil = _lowres_pil(pil, params.lowres_factor)
     if params.noise is not None:
         pil = Image.fromarray(add_noise(np.asarray(pil), rng, *params.noise))
+    if params.sharpen is not None:
+        pil = _sharpen_pil(pil, *params.sharpen)
     if params.jpeg_quality is not None:
         pil = _jpeg_pil(pil, params.jpeg_quality)
     return np.asarray(pil)

@@ -119,7 +119,9 @@ class RenderStyle:
     """Font for the hiragana (Latin kana letters are vector glyphs)."""
     name_bold: float = 0.0
     """Extra outline stroke of the region name, as a fraction of the em, on top of what a
-    regular-weight font is given to look bold (0-0.02); round joins make it rounder too."""
+    regular-weight font is given to look bold (-0.02-0.02); round joins make it rounder too.
+    Below zero the strokes are eroded instead: thin lettering, as video frames of bright
+    plates show it."""
     kana_bold: float = 0.0
     """Same as :attr:`name_bold`, for the kana."""
     name_squeeze: float = 1.0
@@ -184,8 +186,8 @@ class RenderStyle:
         return cls(
             name_font=fonts[int(rng.integers(len(fonts)))].name,
             kana_font=fonts[int(rng.integers(len(fonts)))].name,
-            name_bold=float(rng.choice([0.0, 0.008, 0.016])),
-            kana_bold=float(rng.choice([0.0, 0.008, 0.016])),
+            name_bold=float(rng.choice([-0.02, -0.01, 0.0, 0.0, 0.008, 0.016])),
+            kana_bold=float(rng.choice([-0.02, -0.01, 0.0, 0.0, 0.008, 0.016])),
             name_squeeze=float(rng.choice([0.88, 0.94, 1.0, 1.0])),
             glyphs=GlyphStyle.random(rng),
             text_offset_mm=(float(rng.uniform(-1.5, 1.5)), float(rng.uniform(-1.5, 1.5))),
@@ -699,7 +701,9 @@ def _disc_sprite(
 def _font_mask_cached(
     path: str, index: int, char: str, width: int, height: int, bold: float, fill: float
 ) -> FloatArray:
-    """``char`` drawn 4x supersampled on a square em, then scaled to ``width`` x ``height``.
+    """``char`` drawn 4x supersampled on a square em, then scaled to ``width`` x ``height``;
+    ``bold`` (a fraction of the em) outlines the strokes when positive, erodes them when
+    negative.
 
     CJK fonts centre their characters in the em square, so mapping the em square (times
     ``fill``) onto the cell keeps small kana, ヶ and 一 at their designed place and size; a
@@ -718,9 +722,14 @@ def _font_mask_cached(
         font=font,
         fill=255,
         anchor="mm",
-        stroke_width=round(bold * em),
+        stroke_width=max(0, round(bold * em)),
         stroke_fill=255,
     )
+    erode = round(-bold * em)
+    if erode > 0:
+        # A negative weight thins the strokes by that much on each side (supersampled, so
+        # the erosion is in quarter pixels of the cell).
+        canvas = canvas.filter(ImageFilter.MinFilter(2 * erode + 1))
     small = canvas.resize((width, height), Image.Resampling.BOX)
     mask = np.asarray(small, dtype=np.float32) / 255.0
     mask.flags.writeable = False

@@ -128,8 +128,11 @@ class SynthSource:
         return PerspectiveRectifier(CANONICAL_SIZE).warp(sample.loose, whole), sample.plate
 
     def describe(self) -> dict[str, Any]:
+        from jlpr.synth import DATA_VERSION
+
         return {
             "generator": "jlpr.synth.scenes.make_plate_sample",
+            "data_version": DATA_VERSION,
             "config": "PlateSampleConfig() (all schemes, default degradations)",
             "loose_share": self.loose_share,
         }
