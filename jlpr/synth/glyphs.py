@@ -79,7 +79,7 @@ class GlyphStyle:
     def random(cls, rng: np.random.Generator) -> GlyphStyle:
         """A random style; most draws stay close to the plate's typical design."""
         return cls(
-            # A third thinner than the nominal 12 mm: bright plates in video frames.
+            # Down to 0.6x the nominal stroke: bright plates in video frames look that thin.
             stroke=float(rng.choice([0.6, 0.7, 0.8, 0.86, 0.93, 1.0, 1.0, 1.07, 1.14])),
             width=float(rng.choice([0.88, 0.94, 1.0, 1.0])),
             roundness=float(rng.choice([0.85, 1.0, 1.0, 1.15])),
