@@ -30,23 +30,22 @@ def count(text: str) -> int:
     return value
 
 
-def probability(text: str) -> float:
-    """A number from 0 to 1 (a threshold or a share)."""
+def _bounded(text: str, low: float, high: float, expected: str) -> float:
+    """A number from ``low`` to ``high``; ``expected`` names it in the error."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
     return value
+
+
+def probability(text: str) -> float:
+    """A number from 0 to 1 (a threshold or a share)."""
+    return _bounded(text, 0.0, 1.0, "a number from 0 to 1")
 
 
 def angle(text: str) -> float:
     """An angle in degrees from 0 to 89 (a largest pose angle)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected degrees from 0 to 89, got {text!r}") from None
-    if not 0.0 <= value <= 89.0:
-        raise argparse.ArgumentTypeError(f"expected degrees from 0 to 89, got {text}")
-    return value
+    return _bounded(text, 0.0, 89.0, "degrees from 0 to 89")
