@@ -9,8 +9,8 @@ recipe and the training metrics.
     python tools/train_default.py --work /tmp/jlpr-train            # all steps
     python tools/train_default.py --work /tmp/jlpr-train --bundle-only
 
-On the 2-core CPU the recipe takes about 1.7 hours (scenes ~5 min, localizer ~35 min,
-corner refiner ~8 min, classifiers ~60 min); with --device cuda far less.
+On the 2-core CPU the recipe takes about 1 h 40 min (scenes ~4 min, localizer ~35 min,
+corner refiner ~13 min, classifiers ~47 min; docs/models.md); with --device cuda far less.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "jlpr" / "weights" / "default"
 SEED = 0
 # Whole frames are shrunk to 640 px on the longer side, the scale of the scenes the
-# localizer trained on. Measured on real-dev frames (1344x760): 43/64 plates found at 640,
-# 39 at 960 and 38 at 1280, at 4x the cost; see docs/models.md.
+# localizer trained on. Measured on real-dev frames (1344x760) with the data-version-1
+# localizer: 43/64 plates found at 640, 39 at 960 and 38 at 1280, at 4x the cost; see
+# docs/models.md.
 PREDICT_IMGSZ = 640
 
 
