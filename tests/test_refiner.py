@@ -165,6 +165,7 @@ def _pose_dataset(root: Path, scenes: int = 6) -> Path:
 
 def test_training_writes_a_loadable_refiner_and_resumes(tmp_path: Path) -> None:
     data = _pose_dataset(tmp_path / "scenes")
+    (data / "data.yaml").write_text("# test scenes\n# n=24 data_version=7\ntrain: images/train\n")
     out = tmp_path / "refiner"
     config = RefinerTrainConfig(data, out, epochs=1, windows=2, batch_size=4, workers=1)
     log = io.StringIO()
@@ -174,6 +175,7 @@ def test_training_writes_a_loadable_refiner_and_resumes(tmp_path: Path) -> None:
     saved = json.loads((out / "config.json").read_text())
     refiner = RefiningRectifier.from_config(saved, out)
     assert refiner.provenance["recipe"]["epochs"] == 1
+    assert refiner.provenance["data_recipe"] == ["test scenes", "n=24 data_version=7"]
     with pytest.raises(ConfigError, match="--resume"):
         train_refiner(config, log=io.StringIO())
     longer = RefinerTrainConfig(data, out, epochs=2, windows=2, batch_size=4, workers=1)

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from jlpr.rules import ColorScheme
+from jlpr.synth import DATA_VERSION
 from jlpr.synth import fonts as font_search
 from jlpr.synth.cli import main as synth_main
 from jlpr.synth.datasets import (
@@ -19,6 +20,7 @@ from jlpr.synth.datasets import (
     PlateDatasetSpec,
     Progress,
     SceneDatasetSpec,
+    scene_dataset_recipe,
     write_plate_dataset,
     write_scene_dataset,
 )
@@ -134,6 +136,9 @@ def test_scene_dataset_is_an_ultralytics_pose_dataset(tmp_path: Path) -> None:
     text = data.read_text(encoding="utf-8")
     assert "kpt_shape: [4, 3]" in text and "flip_idx: [1, 0, 3, 2]" in text
     assert "names:\n  0: plate" in text
+    recipe = scene_dataset_recipe(data)  # what trainers copy into their manifests
+    assert recipe[0].startswith("jlpr synthetic plate scenes")
+    assert "n=8 seed=" in recipe[1] and f"data_version={DATA_VERSION}" in recipe[1]
     records = [json.loads(line) for line in (tmp_path / "scenes.jsonl").read_text().splitlines()]
     assert len(records) == 8
     assert sum(r["split"] == "val" for r in records) == 2  # val=0.25, spread evenly

@@ -48,6 +48,7 @@ __all__ = [
     "default_workers",
     "item_rng",
     "plate_csv_row",
+    "scene_dataset_recipe",
     "scene_label_lines",
     "write_plate_dataset",
     "write_scene_dataset",
@@ -361,12 +362,14 @@ def _scene_item(index: int) -> dict[str, Any]:
 
 
 def _data_yaml(spec: SceneDatasetSpec) -> str:
+    from jlpr.synth import DATA_VERSION  # the package imports this module first
+
     crop = spec.config.crop
     return (
         "# jlpr synthetic plate scenes: ultralytics pose dataset (4 plate corners).\n"
         f"# n={spec.n} seed={spec.seed} size={spec.config.size} crop={crop} "
         f"negatives={spec.config.negative_fraction} val={spec.val} "
-        f"vehicles={'yes' if spec.vehicles else 'no'}\n"
+        f"vehicles={'yes' if spec.vehicles else 'no'} data_version={DATA_VERSION}\n"
         "# The dataset root is this file's folder (no 'path' key, so it can be moved).\n"
         "train: images/train\n"
         "val: images/val\n"
@@ -375,6 +378,19 @@ def _data_yaml(spec: SceneDatasetSpec) -> str:
         "names:\n"
         "  0: plate\n"
     )
+
+
+def scene_dataset_recipe(data_yaml: Path) -> list[str]:
+    """The recipe a ``data.yaml`` states in its leading ``#`` comments (how the dataset was
+    drawn: count, seed, sizes, ``data_version``), one string per line; empty when it has none.
+
+    Trainers copy it into their manifests, so a model says which data it was fitted to.
+    """
+    return [
+        line.lstrip("#").strip()
+        for line in data_yaml.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    ]
 
 
 def write_scene_dataset(

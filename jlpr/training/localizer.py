@@ -37,6 +37,7 @@ from typing import Any
 
 from jlpr.errors import ConfigError
 from jlpr.pretrained import sha256_file
+from jlpr.synth.datasets import scene_dataset_recipe
 
 __all__ = ["TrainingResult", "add_parser", "train_localizer"]
 
@@ -371,11 +372,7 @@ def _resolve_data(data: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     resolved = out / "data.yaml"
     YAML.save(resolved, spec)  # type: ignore[no-untyped-call]
     info: dict[str, Any] = {"source": str(source.resolve()), **counts, "spec": spec}
-    recipe = [
-        line.lstrip("#").strip()
-        for line in source.read_text(encoding="utf-8").splitlines()
-        if line.startswith("#")
-    ]
+    recipe = scene_dataset_recipe(source)
     if recipe:
         info["recipe"] = recipe
     size = re.search(r"\bsize=(\d+)\b", " ".join(recipe))
