@@ -27,6 +27,7 @@ from typing import Any, Literal, TextIO, TypeVar
 import numpy as np
 from PIL import Image
 
+from jlpr.synth import DATA_VERSION
 from jlpr.synth.scenes import (
     PlateSample,
     PlateSampleConfig,
@@ -362,8 +363,6 @@ def _scene_item(index: int) -> dict[str, Any]:
 
 
 def _data_yaml(spec: SceneDatasetSpec) -> str:
-    from jlpr.synth import DATA_VERSION  # the package imports this module first
-
     crop = spec.config.crop
     return (
         "# jlpr synthetic plate scenes: ultralytics pose dataset (4 plate corners).\n"
