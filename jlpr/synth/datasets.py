@@ -379,15 +379,20 @@ def _data_yaml(spec: SceneDatasetSpec) -> str:
     )
 
 
-def scene_dataset_recipe(data_yaml: Path) -> list[str]:
-    """The recipe a ``data.yaml`` states in its leading ``#`` comments (how the dataset was
-    drawn: count, seed, sizes, ``data_version``), one string per line; empty when it has none.
+def scene_dataset_recipe(data: Path) -> list[str]:
+    """The recipe a scene dataset's ``data.yaml`` states in its leading ``#`` comments (how
+    it was drawn: count, seed, sizes, ``data_version``), one string per line.
 
-    Trainers copy it into their manifests, so a model says which data it was fitted to.
+    ``data`` is the ``data.yaml`` or its folder; empty when there is no such file or it has
+    no comments. Trainers copy it into their manifests, so a model says which data it was
+    fitted to.
     """
+    source = data / "data.yaml" if data.is_dir() else data
+    if not source.is_file():
+        return []
     return [
         line.lstrip("#").strip()
-        for line in data_yaml.read_text(encoding="utf-8").splitlines()
+        for line in source.read_text(encoding="utf-8").splitlines()
         if line.startswith("#")
     ]
 

@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from jlpr._argtypes import count, positive_int
 from jlpr.errors import ConfigError
+from jlpr.synth.datasets import scene_dataset_recipe
 
 __all__ = ["RefinerTrainConfig", "add_parser", "make_windows", "train_refiner"]
 
@@ -356,7 +357,7 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
             "recipe": {**config.recipe(), "data": config.data.name},
             "data": "windows cut around noisy start quads of every plate of a "
             "'jlpr synth scenes' pose dataset (see jlpr.training.refiner)",
-            "data_recipe": _data_recipe(config.data),
+            "data_recipe": scene_dataset_recipe(config.data),
             "metrics": {k: v for k, v in metrics.items() if k != "history"},
         },
     )
@@ -366,14 +367,6 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
     )
     (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
     return metrics
-
-
-def _data_recipe(data: Path) -> list[str]:
-    """What the scenes' ``data.yaml`` says about how they were drawn (empty without one)."""
-    from jlpr.synth.datasets import scene_dataset_recipe
-
-    source = data / "data.yaml"
-    return scene_dataset_recipe(source) if source.is_file() else []
 
 
 def _argv(config: RefinerTrainConfig) -> list[str]:
