@@ -163,6 +163,13 @@ def test_jlpr_eval_reports_the_expected_numbers(tmp_path: Path) -> None:
     assert summary["fields"]["color"]["weighted_f1"] == pytest.approx(0.85)
     assert summary["exact_match"] == 0.5
     assert summary["unreadable_rate"] == 0.25
+    # by width: the two boxed frames (128 px read right, 100 px not found) and the two crops
+    assert [(row["min_px"], row["max_px"], row["n"]) for row in summary["by_width"]] == [
+        (100, 140, 2),
+        (None, None, 2),
+    ]
+    assert summary["by_width"][0]["exact_match"] == 0.5
+    assert summary["by_width"][1]["fields"]["office"] == 0.5
     detection = summary["detection"]
     # boxed: TP; misplaced: FP + FN; unreadable: FP; empty: nothing
     assert detection["frames"] == 4 and detection["positives"] == 2
@@ -189,6 +196,8 @@ def test_jlpr_eval_reports_the_expected_numbers(tmp_path: Path) -> None:
     assert "| color | 4 | 75.0% | 0.850 |" in markdown
     assert "| **full plate (exact)** | 4 | 50.0% | |" in markdown
     assert "25.0%" in markdown
+    assert "| 100-140 | 2 | 50.0% | 50.0% | 50.0% | 50.0% | 50.0% |" in markdown
+    assert "| no box | 2 | 50.0% |" in markdown
     assert "| 4 | 2 | 1 | 2 | 1 | 33.3% | 50.0% | 0.500 | 0.500 |" in markdown
     assert "ECE" in markdown and "| crop | 2 |" in markdown
 

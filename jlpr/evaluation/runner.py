@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,12 @@ FIELDS = ("office", "classification", "kana", "designation", "color")
 TEXT_FIELDS = FIELDS[:4]
 """The fields of an exact full-plate match (the plate's text)."""
 CALIBRATION_BINS = 15
+WIDTH_BINS = (0.0, 60.0, 100.0, 140.0, 200.0, math.inf)
+"""Edges of the plate-width bins (labelled box width in pixels) of the "by width" table:
+reading gets hard below ~100 px, where the top row's 40 mm glyphs (on a 330 mm plate) are
+under 12 px tall."""
+_Labelled = tuple[float | None, dict[str, str | None], dict[str, str | None]]
+"""One labelled plate for :func:`_by_width`: box width (``None`` without a box), truth, read."""
 
 
 class ImageKind(str, Enum):
@@ -312,10 +319,12 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
     unreadable = 0
     confidences: list[float] = []
     correct: list[bool] = []
+    by_width: list[_Labelled] = []
     for result in results:
         for index, label in enumerate(result.image.plates):
             plate = result.plate_for(index)
             read = _plate_fields(plate)
+            by_width.append((label.box.width if label.box else None, label.fields, read))
             for name in FIELDS:
                 truth = label.fields[name]
                 if truth is not None:
@@ -352,6 +361,7 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
         },
         "exact_match": sum(exact) / labelled if labelled else math.nan,
         "unreadable_rate": unreadable / labelled if labelled else math.nan,
+        "by_width": _by_width(by_width),
         "detection": _detection(results, match_iou),
         "false_positives_on_negatives": sum(
             sum(r.reported) for r in results if not r.image.plates and r.error is None
@@ -368,6 +378,45 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
             for kind in ImageKind
         },
     }
+
+
+def _by_width(plates: Sequence[_Labelled]) -> list[dict[str, Any]]:
+    """Exact match and text-field accuracy per bin of labelled box width (:data:`WIDTH_BINS`),
+    then a row for plates without a box (``min_px`` ``None``); empty bins are left out."""
+    groups: list[tuple[float | None, float | None, list[_Labelled]]] = [
+        (
+            lower,
+            None if math.isinf(upper) else upper,
+            [p for p in plates if p[0] is not None and lower <= p[0] < upper],
+        )
+        for lower, upper in pairwise(WIDTH_BINS)
+    ]
+    groups.append((None, None, [p for p in plates if p[0] is None]))
+    rows = []
+    for lower, upper, members in groups:
+        if not members:
+            continue
+        fields = {}
+        for name in TEXT_FIELDS:
+            truths: list[str] = []
+            reads: list[str | None] = []
+            for _, truth, read in members:
+                value = truth[name]
+                if value is not None:
+                    truths.append(value)
+                    reads.append(read[name])
+            fields[name] = metrics.accuracy(truths, reads)
+        exact = sum(all(r[f] == t[f] for f in TEXT_FIELDS) for _, t, r in members)
+        rows.append(
+            {
+                "min_px": lower,
+                "max_px": upper,
+                "n": len(members),
+                "exact_match": exact / len(members),
+                "fields": fields,
+            }
+        )
+    return rows
 
 
 def _detection(results: Sequence[FileResult], match_iou: float) -> dict[str, Any]:
@@ -485,6 +534,22 @@ def to_markdown(evaluation: Evaluation) -> str:
         f"| **full plate (exact)** | {s['labelled_plates']} | {_pct(s['exact_match'])} | |",
         "",
         f"Unreadable (no plate reported, or a field not read): {_pct(s['unreadable_rate'])}.",
+        "",
+        "### By plate width (labelled box, pixels)",
+        "",
+        "| width | plates | exact | " + " | ".join(TEXT_FIELDS) + " |",
+        "|---|---:|---:|" + "---:|" * len(TEXT_FIELDS),
+    ]
+    for row in s["by_width"]:
+        if row["min_px"] is None:
+            span = "no box"
+        elif row["max_px"] is None:
+            span = f">= {row['min_px']:g}"
+        else:
+            span = f"{row['min_px']:g}-{row['max_px']:g}"
+        accuracies = " | ".join(_pct(row["fields"][f]) for f in TEXT_FIELDS)
+        lines.append(f"| {span} | {row['n']} | {_pct(row['exact_match'])} | {accuracies} |")
+    lines += [
         "",
         f"## Detection (frames whose plates all have boxes; matched at IoU >= "
         f"{evaluation.match_iou:g})",
