@@ -202,6 +202,32 @@ def test_jlpr_eval_reports_the_expected_numbers(tmp_path: Path) -> None:
     assert "ECE" in markdown and "| crop | 2 |" in markdown
 
 
+def test_a_field_labelled_empty_must_come_back_unread(tmp_path: Path) -> None:
+    """A crop whose office is hidden (empty in labels.csv) is still a plate to read; the
+    reader here reads 佐賀 there, which is a guess: not an exact match, and the office
+    accuracy does not count the crop."""
+    data = make_eval_folder(tmp_path / "data")
+    (data / "labels.csv").write_text(
+        "file,office,classification,kana,number,color,box_xywh,notes\n"
+        "crops/yellow.png,,581,せ,18-32,yellow,,hidden=office\n"
+        "crops/white.png,,,,,white,,nothing legible: a negative\n",
+        encoding="utf-8",
+    )
+    weights = make_reader().save_pretrained(tmp_path / "reader")
+    report = tmp_path / "report.json"
+    assert (
+        main(
+            ["eval", str(data), "--weights", str(weights), "--format", "json", "--out", str(report)]
+        )
+        == 0
+    )
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    assert summary["labelled_plates"] == 1 and summary["negative_images"] == 1
+    assert summary["fields"]["office"]["n"] == 0
+    assert summary["fields"]["classification"] == {"n": 1, "accuracy": 1.0, "weighted_f1": 1.0}
+    assert summary["exact_match"] == 0.0
+
+
 def test_jlpr_eval_can_read_everything_as_crops(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,12 +20,13 @@ from jlpr.synth.datasets import (
     PlateDatasetSpec,
     Progress,
     SceneDatasetSpec,
+    plate_csv_row,
     scene_dataset_recipe,
     write_plate_dataset,
     write_scene_dataset,
 )
 from jlpr.synth.scenes import SceneConfig
-from jlpr.types import Plate
+from jlpr.types import Field, Plate
 
 pytestmark = pytest.mark.skipif(
     not font_search.find_japanese_fonts(),
@@ -96,6 +97,21 @@ def test_every_plate_row_parses_back_into_the_plate_it_shows(tmp_path: Path) -> 
                 assert x + w <= image.size[0] + 0.1 and y + h <= image.size[1] + 0.1
 
 
+def test_hidden_fields_are_left_empty_and_named_in_the_notes() -> None:
+    plate = Plate.from_fields("品川", "330", "さ", "12-34", ColorScheme.PRIVATE)
+    corners = np.array([[0, 0], [330, 0], [330, 165], [0, 165]], dtype=np.float64)
+    row = plate_csv_row("a.png", plate, corners, hidden={Field.DESIGNATION, Field.OFFICE})
+    assert (row["office"], row["classification"], row["kana"], row["number"]) == (
+        "",
+        "330",
+        "さ",
+        "",
+    )
+    assert row["color"] == "white"
+    assert row["notes"].split(";")[-1] == "hidden=office,designation"
+    assert "hidden" not in plate_csv_row("a.png", plate, corners)["notes"]
+
+
 def test_rectified_only_at_a_custom_size(tmp_path: Path) -> None:
     code = synth_main(
         ["plates", "--n", "3", "--out", str(tmp_path), "--kind", "rectified", "--size", "128x64"]
@@ -158,6 +174,7 @@ def test_scene_dataset_is_an_ultralytics_pose_dataset(tmp_path: Path) -> None:
                 x, y, v = values[5 + 3 * k : 8 + 3 * k]
                 assert 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 and v in (0.0, 2.0)
             Plate.parse(plate["text"], plate["scheme"])  # the jsonl text is a valid plate
+            assert set(plate["hidden"]) <= {f.value for f in Field}  # what nobody could read
     assert negatives >= 1
 
 

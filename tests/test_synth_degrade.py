@@ -15,6 +15,7 @@ from jlpr.synth.degrade import (
     PhotometricParams,
     add_noise,
     apply_photometric,
+    apply_photometric_traced,
     defocus_blur,
     degrade,
     jpeg_roundtrip,
@@ -144,6 +145,26 @@ def test_photometric_degradations_do_not_move_the_plate() -> None:
         r, g, b = (int(v) for v in _sample(out, inside))
         assert r > 120 and b > 120 and g < 100  # still magenta-ish where the plate is
     assert int(out[:10, :10].max()) < 90  # still dark outside
+
+
+def test_the_traced_photometry_draws_the_same_pixels_and_says_where_the_occluder_is() -> None:
+    image, corners = _plate_on_black()
+    rgb = np.ascontiguousarray(image[..., :3])
+    params = dataclasses.replace(
+        sample_photometric(np.random.default_rng(5), DegradationConfig.strong()),
+        occlusion_fraction=0.2,
+    )
+    plain = apply_photometric(rgb, params, np.random.default_rng(11), [corners])
+    traced, occlusions = apply_photometric_traced(rgb, params, np.random.default_rng(11), [corners])
+    assert np.array_equal(plain, traced)
+    assert len(occlusions) == 1 and occlusions[0].plate == 0
+    polygon = occlusions[0].polygon
+    assert polygon.shape == (4, 2)
+    # the occluder overlaps the plate's bounding box
+    lo, hi = np.asarray(corners).min(axis=0), np.asarray(corners).max(axis=0)
+    assert (polygon.max(axis=0) > lo).all() and (polygon.min(axis=0) < hi).all()
+    unoccluded = dataclasses.replace(params, occlusion_fraction=None)
+    assert apply_photometric_traced(rgb, unoccluded, np.random.default_rng(11), [corners])[1] == ()
 
 
 def test_degrade_returns_the_plate_quad_in_the_new_image() -> None:

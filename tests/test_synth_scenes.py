@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
+from jlpr import layout
 from jlpr.layout import CANONICAL_SIZE
 from jlpr.rules import ColorScheme
 from jlpr.synth import fonts as font_search
@@ -18,13 +19,15 @@ from jlpr.synth.scenes import (
     PlateSampleConfig,
     SceneConfig,
     VehiclePhoto,
+    hidden_fields,
     inpaint_box,
     load_vehicle_photos,
     make_plate_sample,
     make_scene,
     split_vehicle_photos,
 )
-from jlpr.types import Plate
+from jlpr.synth.warp import rectangle
+from jlpr.types import Field, Plate
 
 pytestmark = pytest.mark.skipif(
     not font_search.find_japanese_fonts(),
@@ -90,6 +93,38 @@ def test_plate_samples_repeat_for_a_seed() -> None:
 
 
 # -- scenes -----------------------------------------------------------------------------------
+
+
+def _box_polygon(box: tuple[float, float, float, float]) -> npt.NDArray[np.float64]:
+    x0, y0, x1, y1 = box
+    return rectangle(x1 - x0, y1 - y0, x0, y0)
+
+
+def test_hidden_fields_are_those_an_occluder_or_the_image_edge_covers() -> None:
+    plate = Plate.from_fields("品川", "330", "さ", "12-34")
+    corners = rectangle(*layout.PLATE_SIZE_MM)  # seen frontally at 1 px per mm
+    assert hidden_fields(plate, corners) == frozenset()
+    assert hidden_fields(plate, corners, [_box_polygon(layout.kana_box_mm())]) == {Field.KANA}
+    # one character of a name is enough; the same box moved and scaled with the plate
+    first = layout.office_char_boxes_mm(2)[0]
+    assert hidden_fields(plate, corners * 2 + 10, [_box_polygon(first) * 2 + 10]) == {Field.OFFICE}
+    # a bar over the top fifth of the designation leaves every digit legible
+    _, y0, _, y1 = layout.designation_cell_boxes_mm()[0]
+    bar = _box_polygon((0.0, y0, 330.0, y0 + 0.2 * (y1 - y0)))
+    assert hidden_fields(plate, corners, [bar]) == frozenset()
+    # an image that ends at 100 mm cuts off most of the lower row
+    assert hidden_fields(plate, corners, image_size=(330, 100)) == {Field.KANA, Field.DESIGNATION}
+
+
+def test_plate_samples_record_the_fields_their_occluder_hides() -> None:
+    occluded = dataclasses.replace(
+        DegradationConfig.strong(), occlusion_prob=1.0, occlusion_fraction=(0.25, 0.3)
+    )
+    config = PlateSampleConfig(degradation=occluded)
+    samples = [make_plate_sample(np.random.default_rng(i), config) for i in range(12)]
+    assert any(s.hidden for s in samples)  # a quarter of the plate hides something often
+    clean = PlateSampleConfig(degradation=DegradationConfig.none())
+    assert make_plate_sample(np.random.default_rng(0), clean).hidden == frozenset()
 
 
 def test_synthetic_scene_labels_match_their_corners() -> None:

@@ -2,9 +2,10 @@
 
 The folder holds images and a ``labels.csv`` with the columns
 ``file,office,classification,kana,number,color,box_xywh,notes`` (one row per plate; a row
-with an empty ``office`` means the image shows no readable plate, ``number`` is printed as
-on the plate, ``color`` is the plate background, ``box_xywh`` an optional approximate box
-``"x y w h"`` in image pixels).
+whose four text columns are all empty means the image shows no readable plate, one with
+some of them empty is a plate whose other fields cannot be read (covered, cut off), and an
+exact match leaves those unread; ``number`` is printed as on the plate, ``color`` is the
+plate background, ``box_xywh`` an optional approximate box ``"x y w h"`` in image pixels).
 
 Each image is a *crop* (one plate, read with :meth:`PlateReader.recognize`) or a *frame*
 (read with :meth:`PlateReader.read`); by default files under a folder named ``crops`` are
@@ -61,6 +62,8 @@ FIELDS = ("office", "classification", "kana", "designation", "color")
 """The compared fields; ``color`` is the plate background, from the reading's scheme."""
 TEXT_FIELDS = FIELDS[:4]
 """The fields of an exact full-plate match (the plate's text)."""
+TEXT_COLUMNS = ("office", "classification", "kana", "number")
+"""The ``labels.csv`` columns of :data:`TEXT_FIELDS` (the designation's column is ``number``)."""
 CALIBRATION_BINS = 15
 WIDTH_BINS = (0.0, 60.0, 100.0, 140.0, 200.0, math.inf)
 """Edges of the plate-width bins (labelled box width in pixels) of the "by width" table:
@@ -158,7 +161,10 @@ def load_labels(directory: Path, kind: str = "auto") -> list[LabelledImage]:
             if not name:
                 raise ConfigError(f"{path}:{line}: empty file name")
             plates = rows.setdefault(name, [])
-            if (row.get("office") or "").strip():
+            # A plate with no legible text field (edge-on, say) is not a plate to read: any
+            # plate reported there is a false positive. One with some fields left empty
+            # (hidden) is: those fields must come back unread for an exact match.
+            if any((row.get(column) or "").strip() for column in TEXT_COLUMNS):
                 plates.append(_labelled_plate(row, f"{path}:{line}"))
     return [LabelledImage(name, _kind(name, kind), tuple(plates)) for name, plates in rows.items()]
 
@@ -280,7 +286,12 @@ def _match(
     for plate in plates:
         read = _plate_fields(plate)
         agreement = [
-            (sum(read[f] == label.fields[f] for f in TEXT_FIELDS), index)
+            (
+                sum(
+                    label.fields[f] is not None and read[f] == label.fields[f] for f in TEXT_FIELDS
+                ),
+                index,
+            )
             for index, label in enumerate(labels)
             if index not in taken
         ]

@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
@@ -39,7 +39,7 @@ from jlpr.synth.scenes import (
     make_scene,
     split_vehicle_photos,
 )
-from jlpr.types import Plate
+from jlpr.types import Field, Plate
 
 __all__ = [
     "CSV_FIELDS",
@@ -171,14 +171,21 @@ def _fmt(value: float) -> str:
 
 
 def plate_csv_row(
-    file: str, plate: Plate, corners: np.ndarray[Any, Any], *, plate_px: float | None = None
+    file: str,
+    plate: Plate,
+    corners: np.ndarray[Any, Any],
+    *,
+    plate_px: float | None = None,
+    hidden: Collection[Field] = (),
 ) -> dict[str, str]:
     """One ``labels.csv`` row in the real-dev schema for ``plate`` seen at ``corners``.
 
     ``number`` is the designation as printed (``12-34``, ``・・12``), ``color`` the plate's
     background colour, ``box_xywh`` the corners' bounding box as ``"x y w h"`` (as real-dev
     writes it); ``notes`` holds ``scheme=...;corners=x1,y1,...,x4,y4`` (and ``plate_px``, the
-    plate's width in the camera image, a difficulty measure).
+    plate's width in the camera image, a difficulty measure). The ``hidden`` fields (an
+    occluder covers them, :func:`jlpr.synth.scenes.hidden_fields`) are left empty, as a
+    person labelling the picture would leave them, and named in ``notes`` as ``hidden=...``.
     """
     if plate.office is None or plate.scheme is None or plate.designation_text is None:
         raise ValueError(f"a dataset row needs a complete plate with a scheme, got {plate}")
@@ -190,12 +197,18 @@ def plate_csv_row(
     ]
     if plate_px is not None:
         notes.append(f"plate_px={_fmt(plate_px)}")
+    if hidden:
+        notes.append("hidden=" + ",".join(f.value for f in Field if f in hidden))
+
+    def shown(field_: Field, value: str | None) -> str:
+        return "" if field_ in hidden or value is None else value
+
     return {
         "file": file,
-        "office": plate.office.kanji,
-        "classification": plate.classification or "",
-        "kana": plate.kana or "",
-        "number": plate.designation_text,
+        "office": shown(Field.OFFICE, plate.office.kanji),
+        "classification": shown(Field.CLASSIFICATION, plate.classification),
+        "kana": shown(Field.KANA, plate.kana),
+        "number": shown(Field.DESIGNATION, plate.designation_text),
         "color": plate.scheme.background.value,
         "box_xywh": " ".join(_fmt(v) for v in (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])),
         "notes": ";".join(notes),
@@ -226,7 +239,13 @@ def _plate_item(index: int) -> list[dict[str, str]]:
             continue
         (out / kind / name).write_bytes(_encode(image, spec.image_format))
         rows.append(
-            plate_csv_row(f"{kind}/{name}", sample.plate, corners, plate_px=sample.pose.width)
+            plate_csv_row(
+                f"{kind}/{name}",
+                sample.plate,
+                corners,
+                plate_px=sample.pose.width,
+                hidden=sample.hidden,
+            )
         )
     return rows
 
@@ -327,6 +346,7 @@ def _scene_record(file: str, split: str, scene: Scene) -> dict[str, Any]:
                 "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in item.corners],
                 "visibility": list(item.visibility),
                 "visible": round(item.visible, 4),
+                "hidden": [f.value for f in Field if f in item.hidden],
             }
         )
     return {

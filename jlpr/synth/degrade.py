@@ -8,7 +8,9 @@ The work is split in two steps so that tests and datasets can see what was appli
 1. :func:`sample_pose` and :func:`sample_photometric` draw concrete values (a :class:`Pose`
    and a :class:`PhotometricParams`) from the ranges of a :class:`DegradationConfig`;
 2. :func:`warp_view` applies a pose to an image AND its corner labels, and
-   :func:`apply_photometric` applies the rest (which moves no point, so labels are unchanged).
+   :func:`apply_photometric` applies the rest (which moves no point, so labels are unchanged;
+   :func:`apply_photometric_traced` also says where an occluder was drawn, so that labels
+   can leave out what it hides).
 
 :func:`degrade` runs both steps on any image with a plate quad. The individual operations
 (:func:`defocus_blur`, :func:`motion_blur`, :func:`add_noise`, :func:`jpeg_roundtrip`, ...)
@@ -37,11 +39,13 @@ from jlpr.synth.warp import FloatArray, compose, pose_homography, prescale, tran
 __all__ = [
     "DegradationConfig",
     "Degraded",
+    "Occlusion",
     "PhotometricParams",
     "Pose",
     "add_noise",
     "adjust_light",
     "apply_photometric",
+    "apply_photometric_traced",
     "cast_shadow",
     "defocus_blur",
     "degrade",
@@ -628,7 +632,7 @@ def cast_shadow(
 
 def _occlude_pil(
     pil: Image.Image, rng: np.random.Generator, q: FloatArray, fraction: float
-) -> Image.Image:
+) -> tuple[Image.Image, FloatArray]:
     side = int(rng.integers(0, 4))
 
     # Points along the plate: (u, v) in [0, 1]^2 of the quad, mapped bilinearly.
@@ -669,7 +673,7 @@ def _occlude_pil(
     tint = rng.integers(-20, 21, size=3)
     colour = tuple(int(np.clip(level + t, 0, 255)) for t in tint)
     mask = _soft_mask(pil.size, polygon, softness=float(rng.uniform(0.0, 1.2)))
-    return Image.composite(Image.new("RGB", pil.size, colour), pil, mask)
+    return Image.composite(Image.new("RGB", pil.size, colour), pil, mask), polygon
 
 
 def occlude(
@@ -681,7 +685,7 @@ def occlude(
     entering from a random side, in a dark, grey or plate-like colour.
     """
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
-    return np.asarray(_occlude_pil(Image.fromarray(image), rng, q, fraction))
+    return np.asarray(_occlude_pil(Image.fromarray(image), rng, q, fraction)[0])
 
 
 def _night_pil(
@@ -744,6 +748,25 @@ def apply_photometric(
     rng: np.random.Generator,
     quads: Sequence[npt.ArrayLike] = (),
 ) -> Image8:
+    """:func:`apply_photometric_traced` without the trace: only the image."""
+    return apply_photometric_traced(image, params, rng, quads)[0]
+
+
+@dataclass(frozen=True)
+class Occlusion:
+    """An occluder :func:`apply_photometric_traced` drew over plate ``quads[plate]``:
+    ``polygon`` is its ``(k, 2)`` outline in image pixels (the soft edge straddles it)."""
+
+    plate: int
+    polygon: FloatArray
+
+
+def apply_photometric_traced(
+    image: Image8,
+    params: PhotometricParams,
+    rng: np.random.Generator,
+    quads: Sequence[npt.ArrayLike] = (),
+) -> tuple[Image8, tuple[Occlusion, ...]]:
     """Apply ``params`` to ``image`` in camera order: things in the scene (shadow, occluder),
     light (exposure, white balance, night, saturation and contrast), optics (defocus,
     motion), then the sensor (resolution, noise), the camera's sharpening and the encoder
@@ -751,15 +774,19 @@ def apply_photometric(
 
     ``quads`` are the plates in the image: the shadow edge crosses one of them (the frame
     when there is none), the occluder covers part of one, and at night their lamps light them.
+    Returns the image and the occluders drawn (none or one); the random draws are the same
+    as :func:`apply_photometric`'s, so both give the same pixels from the same ``rng``.
     """
     plates = [np.asarray(q, dtype=np.float64).reshape(4, 2) for q in quads]
     pil = Image.fromarray(image)
     if params.shadow_darkness is not None:
         target = plates[int(rng.integers(0, len(plates)))] if plates else None
         pil = _shadow_pil(pil, rng, params.shadow_darkness, target)
+    occlusions: tuple[Occlusion, ...] = ()
     if params.occlusion_fraction is not None and plates:
-        target = plates[int(rng.integers(0, len(plates)))]
-        pil = _occlude_pil(pil, rng, target, params.occlusion_fraction)
+        index = int(rng.integers(0, len(plates)))
+        pil, polygon = _occlude_pil(pil, rng, plates[index], params.occlusion_fraction)
+        occlusions = (Occlusion(index, polygon),)
     if params.night:
         pil = _night_pil(pil, rng, plates)
     if params.gain != 1.0 or params.gamma != 1.0 or params.channel_gains != (1.0, 1.0, 1.0):
@@ -778,7 +805,7 @@ def apply_photometric(
         pil = _sharpen_pil(pil, *params.sharpen)
     if params.jpeg_quality is not None:
         pil = _jpeg_pil(pil, params.jpeg_quality)
-    return np.asarray(pil)
+    return np.asarray(pil), occlusions
 
 
 def degrade(

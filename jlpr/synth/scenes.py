@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
+from jlpr import layout
 from jlpr.geometry import apply_homography, homography
 from jlpr.layout import CANONICAL_SIZE
 from jlpr.rectify import PerspectiveRectifier
@@ -46,7 +47,7 @@ from jlpr.synth.degrade import (
     PhotometricParams,
     Pose,
     add_noise,
-    apply_photometric,
+    apply_photometric_traced,
     sample_photometric,
     sample_pose,
 )
@@ -61,15 +62,17 @@ from jlpr.synth.warp import (
     translation,
     warp_pil,
 )
-from jlpr.types import Plate, Quad
+from jlpr.types import Field, Plate, Quad
 
 __all__ = [
+    "HIDDEN_SHARE",
     "PlateSample",
     "PlateSampleConfig",
     "Scene",
     "SceneConfig",
     "ScenePlate",
     "VehiclePhoto",
+    "hidden_fields",
     "inpaint_box",
     "load_vehicle_photos",
     "make_plate_sample",
@@ -87,6 +90,68 @@ BoxXYXY = tuple[float, float, float, float]
 def _corners_of(rendered: RenderedPlate) -> FloatArray:
     """The rendered plate's corners as float64 (the renderer gives float32)."""
     return np.asarray(rendered.corners, dtype=np.float64)
+
+
+HIDDEN_SHARE = 0.5
+"""A character counts as hidden when an occluder or the image edge covers this share of its
+box. On the 1,000 seed-777 loose crops the bundled reader read 69-100 % of the fields whose
+most covered character was 20-50 % covered, and 8 % of those covered more."""
+
+_GRID = (np.arange(5) + 0.5) / 5
+"""Sample points across a character box (5 x 5, at cell centres) for :func:`hidden_fields`."""
+
+
+def _inside(points: FloatArray, polygon: FloatArray) -> npt.NDArray[np.bool_]:
+    """Whether each of ``(N, 2)`` points lies in the simple ``(k, 2)`` polygon (even-odd)."""
+    x, y = points[:, :1], points[:, 1:]
+    x0, y0 = polygon[:, 0], polygon[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    straddles = (y0 > y) != (y1 > y)
+    dy = np.where(y1 == y0, 1.0, y1 - y0)
+    crossing = straddles & (x < x0 + (x1 - x0) * (y - y0) / dy)
+    inside: npt.NDArray[np.bool_] = crossing.sum(axis=1) % 2 == 1
+    return inside
+
+
+def hidden_fields(
+    plate: Plate,
+    corners: npt.ArrayLike,
+    occluders: Sequence[npt.ArrayLike] = (),
+    image_size: tuple[int, int] | None = None,
+) -> frozenset[Field]:
+    """The text fields of ``plate`` (seen at ``corners`` TL, TR, BR, BL) that nobody could
+    read: those with a character whose box (:mod:`jlpr.layout`) is covered by at least
+    :data:`HIDDEN_SHARE` by the ``occluders`` (polygons in image pixels) or lies outside the
+    ``(width, height)`` image. Datasets leave these fields out of their labels."""
+    to_image = homography(rectangle(*layout.PLATE_SIZE_MM), np.asarray(corners, dtype=float))
+    office = plate.office.kanji if plate.office is not None else ""
+    boxes: dict[Field, list[layout.Box]] = {
+        Field.KANA: [layout.kana_box_mm()] if plate.kana else [],
+        Field.DESIGNATION: layout.designation_cell_boxes_mm(),
+        Field.OFFICE: layout.office_char_boxes_mm(len(office)) if 1 <= len(office) <= 4 else [],
+        Field.CLASSIFICATION: (
+            layout.classification_char_boxes_mm(len(plate.classification), max(1, len(office)))
+            if plate.classification and 1 <= len(office) <= 4
+            else []
+        ),
+    }
+    polygons = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in occluders]
+    hidden = set()
+    for field_, field_boxes in boxes.items():
+        for x0, y0, x1, y1 in field_boxes:
+            gx, gy = np.meshgrid(x0 + (x1 - x0) * _GRID, y0 + (y1 - y0) * _GRID)
+            points = apply_homography(to_image, np.stack([gx.ravel(), gy.ravel()], axis=1))
+            covered = np.zeros(len(points), dtype=bool)
+            for polygon in polygons:
+                covered |= _inside(points, polygon)
+            if image_size is not None:
+                width, height = image_size
+                outside = (points[:, 0] < 0) | (points[:, 0] > width)
+                covered |= outside | (points[:, 1] < 0) | (points[:, 1] > height)
+            if covered.mean() >= HIDDEN_SHARE:
+                hidden.add(field_)
+                break
+    return frozenset(hidden)
 
 
 def _plate_view(corners: npt.ArrayLike, pose: Pose) -> FloatArray:
@@ -310,6 +375,7 @@ class PlateSample:
     fall in it (near, not on, the crop corners, because the rectifier used jittered corners).
     ``loose`` is an axis-aligned crop with margin at the camera's pixel size;
     ``loose_corners`` are the plate corners in it and ``loose_box`` their bounding box.
+    ``hidden`` are the fields an occluder hides (:func:`hidden_fields`).
     """
 
     plate: Plate
@@ -320,6 +386,7 @@ class PlateSample:
     loose_box: BoxXYXY
     pose: Pose
     params: PhotometricParams
+    hidden: frozenset[Field] = frozenset()
 
 
 _BLUR_BUDGET = 0.018
@@ -456,7 +523,7 @@ def make_plate_sample(
     found = quad + jitter
     rectifier = PerspectiveRectifier(cfg.output_size)
     for attempt in range(3):
-        image = apply_photometric(clean, params, rng, [quad])
+        image, occlusions = apply_photometric_traced(clean, params, rng, [quad])
         rectified = rectifier.warp(image, Quad.from_points(found))
         legible = _contrast(rectified) >= cfg.min_contrast
         if fixed or not cfg.legibility_guard or attempt == 2 or legible:
@@ -484,6 +551,7 @@ def make_plate_sample(
         loose_box=(float(qmin[0]), float(qmin[1]), float(qmax[0]), float(qmax[1])),
         pose=pose,
         params=params,
+        hidden=hidden_fields(rendered.plate, quad, [o.polygon for o in occlusions]),
     )
 
 
@@ -543,7 +611,8 @@ class ScenePlate:
     ``corners`` are the plate's true corners in the scene image (possibly outside it when the
     plate is cut by the image edge); ``visibility`` is 2 for a corner inside the image and 0
     for one outside; ``box`` is the bounding box of the visible part; ``visible`` is the share
-    of the plate's area inside the image.
+    of the plate's area inside the image; ``hidden`` are the fields an occluder or the image
+    edge hides (:func:`hidden_fields`).
     """
 
     plate: Plate
@@ -551,6 +620,7 @@ class ScenePlate:
     box: BoxXYXY
     visibility: tuple[int, int, int, int]
     visible: float
+    hidden: frozenset[Field] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -1013,8 +1083,20 @@ def make_scene(
         lo, hi = quad.min(axis=0), quad.max(axis=0)
         frame = inpaint_box(frame, (lo[0] - 1, lo[1] - 1, hi[0] + 1, hi[1] + 1), rng)
     params = sample_photometric(rng, cfg.camera)
-    image = apply_photometric(frame, params, rng, [p.corners for p in labels])
-    return Scene(image=np.ascontiguousarray(image), plates=tuple(labels), source=source)
+    image, occlusions = apply_photometric_traced(frame, params, rng, [p.corners for p in labels])
+    plates = tuple(
+        replace(
+            label,
+            hidden=hidden_fields(
+                label.plate,
+                label.corners,
+                [o.polygon for o in occlusions if o.plate == index],
+                (width, height),
+            ),
+        )
+        for index, label in enumerate(labels)
+    )
+    return Scene(image=np.ascontiguousarray(image), plates=plates, source=source)
 
 
 def _window(
