@@ -16,9 +16,11 @@ __all__ = ["register"]
 
 _EPILOG = """\
 DATA_DIR holds labels.csv (file,office,classification,kana,number,color,box_xywh,notes;
-one row per plate, an empty office for an image without a readable plate) and the images
-it names. Files under a folder named 'crops' are read as plate crops (recognize), the
-others as whole frames (read); --kind overrides that.
+one row per plate; all four text columns empty for an image without a readable plate, some
+of them empty for fields nobody can read, which the reader must then leave unread) and the
+images it names. Plates with a box_xywh are also counted by box width. Files under a
+folder named 'crops' are read as plate crops (recognize), the others as whole frames
+(read); --kind overrides that.
 
 examples:
   jlpr eval data/real-dev
@@ -31,7 +33,8 @@ def register(subparsers: Any) -> None:
         "eval",
         help="measure a reader on a labelled folder",
         description="Read every image of DATA_DIR and report per-field accuracy and F1, "
-        "exact plates, detection precision/recall/AP, calibration and speed.",
+        "exact plates (also by plate width), detection precision/recall/AP, calibration "
+        "and speed.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
