@@ -7,6 +7,9 @@ region name, classification number and kana are all read right::
 
     jlpr synth plates --n 1000 --out H --seed 777 --kind loose
     python tools/compare_rectifiers.py H --n 300
+    python tools/compare_rectifiers.py H --n 1000 --max-width 100   # small plates only
+
+Crops with a hidden field (``hidden=`` in the notes) are left out: their labels are partial.
 
 Variants: the localizer's corners warped as they are (``perspective``), the localizer's
 corners refined (``cnn-refine``), the whole crop refined (what ``recognize()`` does), and the
@@ -55,9 +58,19 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="folder written by jlpr synth plates --kind loose")
     parser.add_argument("--n", type=int, default=300, help="crops to use (default 300)")
     parser.add_argument("--weights", default=None, help="reader folder (default: bundled)")
+    parser.add_argument(
+        "--max-width",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="only plates whose labelled box is narrower than PX (of the first --n crops)",
+    )
     args = parser.parse_args()
     reader = PlateReader.from_pretrained(args.weights)
     rows = list(csv.DictReader((args.data / "labels.csv").open(encoding="utf-8")))[: args.n]
+    rows = [row for row in rows if "hidden=" not in row["notes"]]
+    if args.max_width is not None:
+        rows = [row for row in rows if float(row["box_xywh"].split()[2]) < args.max_width]
     variants: dict[str, Variant] = {
         "localizer corners, perspective warp": _with_localizer(
             PerspectiveRectifier(reader.rectifier.output_size)
