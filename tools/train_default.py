@@ -9,9 +9,8 @@ recipe and the training metrics.
     python tools/train_default.py --work /tmp/jlpr-train            # all steps
     python tools/train_default.py --work /tmp/jlpr-train --bundle-only
 
-On the 2-core CPU the recipe takes about 1 h 50 min (scenes ~4 min, localizer ~35 min,
-corner refiner ~13 min, classifiers ~55 min on a quiet machine; docs/models.md); with
---device cuda far less.
+On the 2-core CPU the recipe takes about 1 h 40 min (scenes ~4 min, localizer ~35 min,
+corner refiner ~13 min, classifiers ~47 min; docs/models.md); with --device cuda far less.
 """
 
 from __future__ import annotations

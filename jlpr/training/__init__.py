@@ -4,11 +4,11 @@ The default recipe of ``jlpr train classifiers`` is defined here, without import
 that the command line can show it in ``--help`` cheaply. On the 2-core CPU the default
 weights are trained on, generating a crop costs ~10 ms of one core and a training step ~3 ms
 per sample for all five nets, so the recipe below takes about 6 minutes of data generation
-and 45-70 minutes of training (see :mod:`jlpr.training.classifiers`).
+and 35-50 minutes of training (see :mod:`jlpr.training.classifiers`).
 """
 
 DEFAULT_SAMPLES = 64_000
 """Training crops generated once and re-used every epoch (about 6.3 GB of uint8 cache)."""
 DEFAULT_VAL_SAMPLES = 3_000
 """Validation crops (other seeds): per-epoch accuracy, then temperature calibration."""
-DEFAULT_EPOCHS = 14
+DEFAULT_EPOCHS = 10

@@ -19,8 +19,9 @@ Output::
 
 Cost of the default recipe (:mod:`jlpr.training`) on a 2-core CPU: generating a crop takes
 ~10 ms of one core (~6 min for 67k crops on two), a training step ~3 ms per sample for all
-five nets with channels_last inputs (1.3x faster than NCHW), so each epoch of 64k crops takes
-3.3-3.8 min on a quiet machine and up to 5 min on a busy one: 14 epochs take 45-70 min.
+five nets with channels_last inputs (1.3x faster than NCHW), so an epoch of 64k crops takes
+3.3-5 min: more when the machine is busy or when the 6.3 GB cache does not stay in the page
+cache and is read from disk again every epoch. 10 epochs take 35-50 min.
 """
 
 from __future__ import annotations
