@@ -83,6 +83,26 @@ def test_shuffled_batches_visit_every_sample_once_across_shards(tmp_path: Path) 
     assert len(set(identities(shuffled))) == 50
 
 
+def test_a_split_in_memory_gives_the_same_batches_without_reading_the_disk(
+    tmp_path: Path,
+) -> None:
+    data = ShardedDataset.build(
+        tmp_path, NoiseSource(), split="train", seed=3, samples=50, shard_size=20
+    )
+    from_disk = list(data.batches(16, np.random.default_rng(0)))
+    held = data.in_memory()
+    assert held.nbytes == 50 * (128 * 256 * 3 + LABEL_WIDTH * 2)
+    for path in tmp_path.rglob("*.npy"):
+        path.unlink()  # from now on only the arrays in memory exist
+    from_memory = list(held.batches(16, np.random.default_rng(0)))
+    assert [len(labels) for _, labels in from_memory] == [16, 16, 16, 2]
+    for (images, labels), (held_images, held_labels) in zip(from_disk, from_memory, strict=True):
+        np.testing.assert_array_equal(images, held_images)
+        np.testing.assert_array_equal(labels, held_labels)
+    with pytest.raises(FileNotFoundError):
+        list(data.batches(16, np.random.default_rng(0)))
+
+
 def test_shards_are_the_same_whatever_the_number_of_workers(tmp_path: Path) -> None:
     one = ShardedDataset.build(
         tmp_path / "a", NoiseSource(), split="val", seed=5, samples=24, shard_size=8

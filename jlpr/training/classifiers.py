@@ -179,6 +179,16 @@ def _build_data(
     return datasets[0], datasets[1]
 
 
+def _fits_in_memory(nbytes: int) -> bool:
+    """Whether ``nbytes`` take at most half the memory the system has free now (Linux; on
+    other systems the split is read from disk every epoch, as before)."""
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return False
+    return nbytes <= free // 2
+
+
 def _make_models(config: TrainConfig, device: torch.device) -> dict[Field, CnnFieldClassifier]:
     models = {}
     for field_ in config.fields:
@@ -438,6 +448,9 @@ def train_classifiers(
             "or choose another --out"
         )
     train_data, val_data = _build_data(config, source, log)
+    if _fits_in_memory(train_data.nbytes):
+        log.write(f"reading the {train_data.nbytes / 1e9:.1f} GB of training crops into memory\n")
+        train_data = train_data.in_memory()
     data_seconds = time.perf_counter() - started
 
     models = _make_models(config, device)
