@@ -20,8 +20,9 @@ Output::
 Cost of the default recipe (:mod:`jlpr.training`) on a 2-core CPU: generating a crop takes
 ~10 ms of one core (~6 min for 67k crops on two), a training step ~3 ms per sample for all
 five nets with channels_last inputs (1.3x faster than NCHW), so an epoch of 64k crops takes
-3.3-5 min: more when the machine is busy or when the 6.3 GB cache does not stay in the page
-cache and is read from disk again every epoch. 10 epochs take 35-50 min.
+3.3-4 min with its validation. The training crops (6.3 GB) are read into memory once when
+they take at most half the free memory; otherwise every epoch reads them from disk again
+(4.7 min per epoch on the development VM). 10 epochs take 35-50 min.
 """
 
 from __future__ import annotations
