@@ -341,15 +341,14 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
                 if truth is not None:
                     truths[name].append(truth)
                     predictions[name].append(read[name])
-            exact.append(all(read[f] == label.fields[f] for f in TEXT_FIELDS))
+            exact.append(_exact(label.fields, read))
             unreadable += plate is None or not plate.is_complete
         for plate, reported, match in zip(
             result.plates, result.reported, result.matches, strict=True
         ):
             if reported:
-                right = match is not None and all(
-                    _plate_fields(plate)[f] == result.image.plates[match].fields[f]
-                    for f in TEXT_FIELDS
+                right = match is not None and _exact(
+                    result.image.plates[match].fields, _plate_fields(plate)
                 )
                 confidences.append(plate.confidence)
                 correct.append(right)
@@ -391,6 +390,11 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
     }
 
 
+def _exact(truth: dict[str, str | None], read: dict[str, str | None]) -> bool:
+    """Whether ``read`` has every text field of ``truth``, unread where the label is empty."""
+    return all(read[f] == truth[f] for f in TEXT_FIELDS)
+
+
 def _by_width(plates: Sequence[_Labelled]) -> list[dict[str, Any]]:
     """Exact match and text-field accuracy per bin of labelled box width (:data:`WIDTH_BINS`),
     then a row for plates without a box (``min_px`` ``None``); empty bins are left out."""
@@ -417,7 +421,7 @@ def _by_width(plates: Sequence[_Labelled]) -> list[dict[str, Any]]:
                     truths.append(value)
                     reads.append(read[name])
             fields[name] = metrics.accuracy(truths, reads)
-        exact = sum(all(r[f] == t[f] for f in TEXT_FIELDS) for _, t, r in members)
+        exact = sum(_exact(truth, read) for _, truth, read in members)
         rows.append(
             {
                 "min_px": lower,

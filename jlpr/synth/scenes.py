@@ -128,10 +128,10 @@ def hidden_fields(
     boxes: dict[Field, list[layout.Box]] = {
         Field.KANA: [layout.kana_box_mm()] if plate.kana else [],
         Field.DESIGNATION: layout.designation_cell_boxes_mm(),
-        Field.OFFICE: layout.office_char_boxes_mm(len(office)) if 1 <= len(office) <= 4 else [],
+        Field.OFFICE: layout.office_char_boxes_mm(len(office)) if office else [],
         Field.CLASSIFICATION: (
-            layout.classification_char_boxes_mm(len(plate.classification), max(1, len(office)))
-            if plate.classification and 1 <= len(office) <= 4
+            layout.classification_char_boxes_mm(len(plate.classification), len(office))
+            if office and plate.classification
             else []
         ),
     }
