@@ -21,7 +21,13 @@ from jlpr.rectify import PerspectiveRectifier
 from jlpr.synth.sampling import random_plate
 from jlpr.training import classifiers as training
 from jlpr.training.classifiers import TrainConfig, train_classifiers
-from jlpr.training.data import LABEL_WIDTH, ShardedDataset, encode_plate, label_columns
+from jlpr.training.data import (
+    LABEL_WIDTH,
+    ShardedDataset,
+    SynthSource,
+    encode_plate,
+    label_columns,
+)
 from jlpr.types import Field, Plate
 
 torch.set_num_threads(1)
@@ -234,6 +240,40 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
         config(tmp_path, val_samples=1)
     with pytest.raises(ConfigError, match="fields"):
         config(tmp_path, fields=(Field.KANA, Field.KANA))
+    with pytest.raises(ConfigError, match="plate_width"):
+        config(tmp_path, plate_width=(0.0, 100.0))
+    with pytest.raises(ConfigError, match="plate_width"):
+        config(tmp_path, plate_width=(200.0, 100.0))
+    with pytest.raises(ConfigError, match="plate_width"):
+        config(tmp_path, plate_width=(40.0, float("inf")))
+
+
+def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
+    from jlpr.synth.fonts import find_japanese_fonts
+
+    if not find_japanese_fonts():
+        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+
+    def detail(source: SynthSource) -> float:
+        """Mean absolute horizontal gradient of the rectified crops: small plates are blurry."""
+        rng = np.random.default_rng(4)
+        crops = [source(rng)[0].astype(np.float32).mean(axis=2) for _ in range(6)]
+        return float(np.mean([np.abs(np.diff(crop, axis=1)).mean() for crop in crops]))
+
+    small, large = SynthSource(0.0, (40.0, 40.0)), SynthSource(0.0, (320.0, 320.0))
+    assert detail(small) < 0.8 * detail(large)
+    # The generator's own range (50-600 px) draws exactly what the default source draws.
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    default_image, default_plate = SynthSource(0.0)(rng_a)
+    same_image, same_plate = SynthSource(0.0, (50.0, 600.0))(rng_b)
+    np.testing.assert_array_equal(default_image, same_image)
+    assert default_plate == same_plate
+    # The default recipe keeps naming the cache it always named; a range is part of the name.
+    assert "plate_width" not in SynthSource().describe()
+    assert small.describe()["plate_width"] == [40.0, 40.0]
+    run = TrainConfig(Path("out"), plate_width=(60.0, 300.0))
+    assert "--plate-width 60,300" in run.command()
+    assert run.recipe()["plate_width"] == [60.0, 300.0]
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -254,6 +294,8 @@ def test_unknown_fields_are_a_usage_error(
 ) -> None:
     assert main(["train", "classifiers", "--out", str(tmp_path), "--fields", "kana,colour"]) == 2
     assert "colour" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--plate-width", "300"]) == 2
+    assert "LO,HI" in capsys.readouterr().err
 
 
 def test_the_command_trains_on_synthetic_plates_and_resumes(

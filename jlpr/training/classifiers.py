@@ -53,7 +53,12 @@ from jlpr.models.fields import CnnFieldClassifier, save_classifiers
 from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
-from jlpr.training import DEFAULT_EPOCHS, DEFAULT_SAMPLES, DEFAULT_VAL_SAMPLES
+from jlpr.training import (
+    DEFAULT_EPOCHS,
+    DEFAULT_PLATE_WIDTH,
+    DEFAULT_SAMPLES,
+    DEFAULT_VAL_SAMPLES,
+)
 from jlpr.training.data import SampleSource, ShardedDataset, SynthSource, label_columns
 from jlpr.types import Field
 
@@ -99,6 +104,7 @@ class TrainConfig:
     fields: tuple[Field, ...] = tuple(Field)
     cache: Path | None = None
     loose_share: float = 0.15
+    plate_width: tuple[float, float] = DEFAULT_PLATE_WIDTH
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -112,6 +118,8 @@ class TrainConfig:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
             raise ConfigError(f"loose_share must be in [0, 1], got {self.loose_share}")
+        if not 0.0 < self.plate_width[0] <= self.plate_width[1] < math.inf:
+            raise ConfigError(f"plate_width must be 0 < low <= high, got {self.plate_width}")
         if self.val_samples < 2:
             raise ConfigError("val_samples must be at least 2 (half calibrates, half measures)")
         if not self.fields or len(set(self.fields)) != len(self.fields):
@@ -135,6 +143,7 @@ class TrainConfig:
             "weight_decay": self.weight_decay,
             "fields": [f.value for f in self.fields],
             "loose_share": self.loose_share,
+            "plate_width": list(self.plate_width),
             "shard_size": self.shard_size,
         }
 
@@ -145,6 +154,7 @@ class TrainConfig:
         parts += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size)]
         parts += ["--lr", str(self.lr), "--fields", ",".join(f.value for f in self.fields)]
         parts += ["--loose-share", str(self.loose_share)]
+        parts += ["--plate-width", ",".join(f"{v:g}" for v in self.plate_width)]
         return " ".join(parts)
 
 
@@ -440,7 +450,7 @@ def train_classifiers(
         torch.set_num_threads(config.threads)
     started = time.perf_counter()
     device = _resolve_device(config.device)
-    source = source if source is not None else SynthSource(config.loose_share)
+    source = source if source is not None else SynthSource(config.loose_share, config.plate_width)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = config.out / CHECKPOINT_FILE
     if checkpoint_path.exists() and not config.resume:

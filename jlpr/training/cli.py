@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from jlpr._argtypes import positive_int
-from jlpr.training import DEFAULT_EPOCHS, DEFAULT_SAMPLES, DEFAULT_VAL_SAMPLES
+from jlpr.training import (
+    DEFAULT_EPOCHS,
+    DEFAULT_PLATE_WIDTH,
+    DEFAULT_SAMPLES,
+    DEFAULT_VAL_SAMPLES,
+)
 
 __all__ = ["register"]
 
@@ -132,8 +137,27 @@ def _add_classifiers(commands: Any) -> None:
         help="share of crops that are loose detector boxes instead of rectified plates "
         "(default 0.15)",
     )
+    parser.add_argument(
+        "--plate-width",
+        metavar="LO,HI",
+        type=_width_range,
+        default=DEFAULT_PLATE_WIDTH,
+        help="frontal plate widths in pixels, drawn log-uniformly (default "
+        f"{DEFAULT_PLATE_WIDTH[0]:g},{DEFAULT_PLATE_WIDTH[1]:g}; the generator's own range is "
+        "50,600)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
+
+
+def _width_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO,HI (two numbers), got {text!r}") from None
+    if not 0.0 < low <= high < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected 0 < LO <= HI (finite), got {text!r}")
+    return (low, high)
 
 
 def _fields(text: str) -> list[str]:
@@ -166,6 +190,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         fields=tuple(Field(f) for f in args.fields) if args.fields else tuple(Field),
         cache=args.cache,
         loose_share=args.loose_share,
+        plate_width=args.plate_width,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,

@@ -109,20 +109,32 @@ class SampleSource(Protocol):
 @dataclass(frozen=True)
 class SynthSource:
     """Crops from :func:`jlpr.synth.scenes.make_plate_sample` with its default recipe (every
-    scheme, every degradation); ``loose_share`` of them are the loose crop instead."""
+    scheme, every degradation); ``loose_share`` of them are the loose crop instead.
+
+    ``plate_width`` ``(low, high)`` replaces the generator's range of frontal plate widths in
+    pixels (drawn log-uniformly); ``None`` keeps the generator's default.
+    """
 
     loose_share: float = 0.15
+    plate_width: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.loose_share <= 1.0:
             raise ValueError(f"loose_share must be in [0, 1], got {self.loose_share}")
+        if self.plate_width is not None and not 0.0 < self.plate_width[0] <= self.plate_width[1]:
+            raise ValueError(f"plate_width must be 0 < low <= high, got {self.plate_width}")
 
     def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
         from jlpr.rectify import PerspectiveRectifier
-        from jlpr.synth.scenes import make_plate_sample
+        from jlpr.synth.degrade import DegradationConfig
+        from jlpr.synth.scenes import PlateSampleConfig, make_plate_sample
 
         loose = bool(rng.random() < self.loose_share)
-        sample = make_plate_sample(rng)
+        config = None
+        if self.plate_width is not None:
+            degradation = replace(DegradationConfig(), plate_width=self.plate_width)
+            config = PlateSampleConfig(degradation=degradation)
+        sample = make_plate_sample(rng, config)
         if not loose:
             return sample.rectified, sample.plate
         height, width = sample.loose.shape[:2]
@@ -132,12 +144,16 @@ class SynthSource:
     def describe(self) -> dict[str, Any]:
         from jlpr.synth import DATA_VERSION
 
-        return {
+        described: dict[str, Any] = {
             "generator": "jlpr.synth.scenes.make_plate_sample",
             "data_version": DATA_VERSION,
             "config": "PlateSampleConfig() (all schemes, default degradations)",
             "loose_share": self.loose_share,
         }
+        if self.plate_width is not None:
+            # Only when set, so that the default recipe keeps naming the same cache.
+            described["plate_width"] = list(self.plate_width)
+        return described
 
 
 @dataclass(frozen=True)
