@@ -121,7 +121,9 @@ class SynthSource:
     def __post_init__(self) -> None:
         if not 0.0 <= self.loose_share <= 1.0:
             raise ValueError(f"loose_share must be in [0, 1], got {self.loose_share}")
-        if self.plate_width is not None and not 0.0 < self.plate_width[0] <= self.plate_width[1]:
+        if self.plate_width is not None and not (
+            0.0 < self.plate_width[0] <= self.plate_width[1] < float("inf")
+        ):
             raise ValueError(f"plate_width must be 0 < low <= high, got {self.plate_width}")
 
     def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
