@@ -49,9 +49,9 @@ def views(region: Region, count: int) -> list[Region]:
     return out
 
 
-def read_averaged(classifier: CnnFieldClassifier, crop: np.ndarray, count: int) -> str | None:
+def read_averaged(classifier: CnnFieldClassifier, image: torch.Tensor, count: int) -> str | None:
+    """The field read from ``count`` views of the ``(1, 3, H, W)`` float crop ``image``."""
     regions = torch.tensor(views(classifier.config.region, count), dtype=torch.float32)
-    image = torch.from_numpy(np.array(crop)).permute(2, 0, 1)[None].float()
     inputs = classifier.prepare(image.expand(count, -1, -1, -1), regions)
     temperature = classifier.config.temperature
     with torch.inference_mode():
@@ -74,7 +74,9 @@ def main() -> None:
         image = load_image(args.data / row["file"])
         height, width = image.shape[:2]
         whole = PlateRegion(box=Box(0.0, 0.0, float(width), float(height)), score=1.0)
-        crops.append(reader.rectifier.rectify(image, whole).image)
+        crop = reader.rectifier.rectify(image, whole).image
+        # As a float tensor once: every field and view count reads the same crop.
+        crops.append(torch.from_numpy(np.array(crop)).permute(2, 0, 1)[None].float())
         widths.append(float(row["box_xywh"].split()[2]))
     small = np.array(widths) < 100
     print(f"{len(rows)} crops, {int(small.sum())} under 100 px wide")
@@ -83,11 +85,11 @@ def main() -> None:
         assert isinstance(classifier, CnnFieldClassifier)
         # Fields an occluder hides have no label (docs/synth.md): they are left out.
         shown = [i for i, row in enumerate(rows) if row[column]]
+        under = small[shown]
         for count in (1, 3, 5, 9):
-            right = np.zeros(len(rows), dtype=bool)
-            for i in shown:
-                right[i] = read_averaged(classifier, crops[i], count) == rows[i][column]
-            right, under = right[shown], small[shown]
+            right = np.array(
+                [read_averaged(classifier, crops[i], count) == rows[i][column] for i in shown]
+            )
             print(
                 f"{field.value:15s} {count} views: all {right.mean():.3f}  "
                 f"<100 px {right[under].mean():.3f}  >=100 px {right[~under].mean():.3f}"
