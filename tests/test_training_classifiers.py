@@ -246,6 +246,45 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
         config(tmp_path, plate_width=(200.0, 100.0))
     with pytest.raises(ConfigError, match="plate_width"):
         config(tmp_path, plate_width=(40.0, float("inf")))
+    for share in (-0.1, 1.5):
+        with pytest.raises(ConfigError, match="stroke_jitter"):
+            config(tmp_path, stroke_jitter=share)
+
+
+def _stroke_image() -> torch.Tensor:
+    """Four crops: a 3 px dark bar on light ground, RGB 0..255 like the training batches."""
+    images = torch.full((4, 3, 16, 24), 220.0)
+    images[:, :, :, 10:13] = 30.0
+    return images
+
+
+def _ink(images: torch.Tensor) -> torch.Tensor:
+    """Ink per crop: how much darker than the ground it is, summed."""
+    return (220.0 - images).clamp(min=0).sum(dim=(1, 2, 3))
+
+
+def test_stroke_jitter_grows_and_thins_the_ink_of_its_share_of_crops() -> None:
+    images = _stroke_image()
+    ink = _ink(images)
+    # Share 0 changes nothing and draws nothing (older runs repeat exactly).
+    rng = np.random.default_rng(0)
+    assert torch.equal(training._augment_stroke(images, 0.0, rng), images)
+    assert rng.random() == np.random.default_rng(0).random()
+    # Share 1: every crop is changed, some grown and some thinned, by at most one pixel a side.
+    seen_grown = seen_thinned = False
+    for seed in range(8):
+        out = training._augment_stroke(images, 1.0, np.random.default_rng(seed))
+        ratio = _ink(out) / ink
+        assert bool(((ratio > 1.0001) | (ratio < 0.9999)).all())
+        assert bool((ratio <= 5 / 3 + 1e-4).all()) and bool((ratio >= 1 / 3 - 1e-4).all())
+        seen_grown |= bool((ratio > 1.0001).any())
+        seen_thinned |= bool((ratio < 0.9999).any())
+        assert float(out.min()) >= 30.0 and float(out.max()) <= 220.0
+    assert seen_grown and seen_thinned
+    # A share draws that share of the crops, in expectation.
+    many = _stroke_image().repeat(100, 1, 1, 1)
+    out = training._augment_stroke(many, 0.5, np.random.default_rng(3))
+    assert 0.35 < float((_ink(out) != ink[0]).float().mean()) < 0.65
 
 
 def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
@@ -274,6 +313,9 @@ def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> 
     run = TrainConfig(Path("out"), plate_width=(60.0, 300.0))
     assert "--plate-width 60,300" in run.command()
     assert run.recipe()["plate_width"] == [60.0, 300.0]
+    jittered = TrainConfig(Path("out"), stroke_jitter=0.5)
+    assert "--stroke-jitter 0.5" in jittered.command()
+    assert jittered.recipe()["stroke_jitter"] == 0.5
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -296,6 +338,8 @@ def test_unknown_fields_are_a_usage_error(
     assert "colour" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--plate-width", "300"]) == 2
     assert "LO,HI" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--stroke-jitter", "2"]) == 2
+    assert "[0, 1]" in capsys.readouterr().err
 
 
 def test_the_command_trains_on_synthetic_plates_and_resumes(

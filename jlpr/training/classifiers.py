@@ -108,6 +108,7 @@ class TrainConfig:
     cache: Path | None = None
     loose_share: float = 0.15
     plate_width: tuple[float, float] = DEFAULT_PLATE_WIDTH
+    stroke_jitter: float = 0.0
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -123,6 +124,8 @@ class TrainConfig:
             raise ConfigError(f"loose_share must be in [0, 1], got {self.loose_share}")
         if not 0.0 < self.plate_width[0] <= self.plate_width[1] < math.inf:
             raise ConfigError(f"plate_width must be 0 < low <= high, got {self.plate_width}")
+        if not 0.0 <= self.stroke_jitter <= 1.0:
+            raise ConfigError(f"stroke_jitter must be in [0, 1], got {self.stroke_jitter}")
         if self.val_samples < 2:
             raise ConfigError("val_samples must be at least 2 (half calibrates, half measures)")
         if not self.fields or len(set(self.fields)) != len(self.fields):
@@ -147,6 +150,7 @@ class TrainConfig:
             "fields": [f.value for f in self.fields],
             "loose_share": self.loose_share,
             "plate_width": list(self.plate_width),
+            "stroke_jitter": self.stroke_jitter,
             "shard_size": self.shard_size,
         }
 
@@ -158,6 +162,7 @@ class TrainConfig:
         parts += ["--lr", str(self.lr), "--fields", ",".join(f.value for f in self.fields)]
         parts += ["--loose-share", str(self.loose_share)]
         parts += ["--plate-width", ",".join(f"{v:g}" for v in self.plate_width)]
+        parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         return " ".join(parts)
 
 
@@ -247,6 +252,26 @@ def _augment_colour(images: torch.Tensor, rng: np.random.Generator) -> torch.Ten
     return out.clamp(0.0, 255.0)
 
 
+def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator) -> torch.Tensor:
+    """Grow or thin the ink of ``share`` of the crops by up to one pixel of the canonical crop.
+
+    Each chosen crop is blended, by an amount drawn from 0..1, with its 3x3 minimum filter
+    (dark ink grows, light ink thins) or its 3x3 maximum filter (the reverse). Real glyphs,
+    thinned by the optics and outlined by the camera's sharpening, can be lighter than any
+    font weight the generator draws; the nets should read a glyph by its shape, not its weight.
+    ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
+    """
+    if share <= 0.0:
+        return images
+    batch = len(images)
+    amount = rng.uniform(-1.0, 1.0, batch) * (rng.random(batch) < share)
+    weights = torch.from_numpy(amount.astype(np.float32)).to(images.device).view(-1, 1, 1, 1)
+    minimum = -F.max_pool2d(-images, 3, stride=1, padding=1)
+    maximum = F.max_pool2d(images, 3, stride=1, padding=1)
+    grow, thin = weights.clamp(min=0.0), (-weights).clamp(min=0.0)
+    return images + grow * (minimum - images) + thin * (maximum - images)
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -292,6 +317,7 @@ def _train_epoch(
     progress = Progress(len(data), f"epoch {epoch + 1}/{config.epochs}", stream=log)
     for images, labels in data.batches(config.batch_size, rng):
         batch = _augment_colour(_to_tensor(images, device), rng)
+        batch = _augment_stroke(batch, config.stroke_jitter, rng)
         losses = {}
         for field_, model in models.items():
             regions = _jitter_regions(model.config.region, len(labels), rng, device)

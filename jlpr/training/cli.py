@@ -146,8 +146,25 @@ def _add_classifiers(commands: Any) -> None:
         f"{DEFAULT_PLATE_WIDTH[0]:g},{DEFAULT_PLATE_WIDTH[1]:g}; the generator's own range is "
         "50,600)",
     )
+    parser.add_argument(
+        "--stroke-jitter",
+        metavar="P",
+        type=_share,
+        default=0.0,
+        help="share of training crops whose ink is grown or thinned by up to one pixel (default 0)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
 
 
 def _width_range(text: str) -> tuple[float, float]:
@@ -191,6 +208,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         cache=args.cache,
         loose_share=args.loose_share,
         plate_width=args.plate_width,
+        stroke_jitter=args.stroke_jitter,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
