@@ -67,6 +67,7 @@ from jlpr.types import Field
 
 __all__ = [
     "TrainConfig",
+    "stroke_weight",
     "train_classifiers",
 ]
 
@@ -252,24 +253,31 @@ def _augment_colour(images: torch.Tensor, rng: np.random.Generator) -> torch.Ten
     return out.clamp(0.0, 255.0)
 
 
-def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator) -> torch.Tensor:
-    """Grow or thin the ink of ``share`` of the crops by up to one pixel of the canonical crop.
+def stroke_weight(images: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
+    """Grow (``amount`` > 0) or thin (< 0) the dark ink of each ``(B, C, H, W)`` image.
 
-    Each chosen crop is blended, by an amount drawn from 0..1, with its 3x3 minimum filter
-    (dark ink grows, light ink thins) or its 3x3 maximum filter (the reverse). Real glyphs,
-    thinned by the optics and outlined by the camera's sharpening, can be lighter than any
-    font weight the generator draws; the nets should read a glyph by its shape, not its weight.
-    ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
+    Each image is blended, by ``|amount|`` (at most 1), with its 3x3 minimum filter (dark ink
+    grows by up to a pixel a side, light ink thins) or its 3x3 maximum filter (the reverse).
+    """
+    weights = amounts.to(images.device, images.dtype).view(-1, 1, 1, 1)
+    minimum = -F.max_pool2d(-images, 3, stride=1, padding=1)
+    maximum = F.max_pool2d(images, 3, stride=1, padding=1)
+    grow, thin = weights.clamp(min=0.0), (-weights).clamp(min=0.0)
+    return images + grow * (minimum - images) + thin * (maximum - images)
+
+
+def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator) -> torch.Tensor:
+    """:func:`stroke_weight` on ``share`` of the crops, by an amount drawn from -1..1.
+
+    Real glyphs, thinned by the optics and outlined by the camera's sharpening, can be lighter
+    than any font weight the generator draws; the nets should read a glyph by its shape, not
+    its weight. ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
     """
     if share <= 0.0:
         return images
     batch = len(images)
     amount = rng.uniform(-1.0, 1.0, batch) * (rng.random(batch) < share)
-    weights = torch.from_numpy(amount.astype(np.float32)).to(images.device).view(-1, 1, 1, 1)
-    minimum = -F.max_pool2d(-images, 3, stride=1, padding=1)
-    maximum = F.max_pool2d(images, 3, stride=1, padding=1)
-    grow, thin = weights.clamp(min=0.0), (-weights).clamp(min=0.0)
-    return images + grow * (minimum - images) + thin * (maximum - images)
+    return stroke_weight(images, torch.from_numpy(amount.astype(np.float32)))
 
 
 def _jitter_regions(
