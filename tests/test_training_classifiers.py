@@ -287,6 +287,17 @@ def test_stroke_jitter_grows_and_thins_the_ink_of_its_share_of_crops() -> None:
     assert 0.35 < float((_ink(out) != ink[0]).float().mean()) < 0.65
 
 
+def test_stroke_weight_blends_each_image_with_its_3x3_minimum_or_maximum() -> None:
+    images = torch.rand(4, 3, 9, 13, generator=torch.Generator().manual_seed(0)) * 255
+    minimum = -torch.nn.functional.max_pool2d(-images, 3, stride=1, padding=1)
+    maximum = torch.nn.functional.max_pool2d(images, 3, stride=1, padding=1)
+    out = training.stroke_weight(images, torch.tensor([1.0, -1.0, 0.0, 0.25]))
+    torch.testing.assert_close(out[0], minimum[0])
+    torch.testing.assert_close(out[1], maximum[1])
+    assert torch.equal(out[2], images[2])
+    torch.testing.assert_close(out[3], images[3] + 0.25 * (minimum[3] - images[3]))
+
+
 def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
     from jlpr.synth.fonts import find_japanese_fonts
 

@@ -35,7 +35,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -253,17 +253,32 @@ def _augment_colour(images: torch.Tensor, rng: np.random.Generator) -> torch.Ten
     return out.clamp(0.0, 255.0)
 
 
+def _filter3(
+    images: torch.Tensor, op: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """3x3 minimum or maximum filter (``op``), edges replicated, as two 1-D passes (many times
+    faster on the CPU than ``max_pool2d``; the same numbers)."""
+    padded = F.pad(images, (1, 1, 1, 1), mode="replicate")
+    rows = op(op(padded[..., :-2], padded[..., 1:-1]), padded[..., 2:])
+    return op(op(rows[..., :-2, :], rows[..., 1:-1, :]), rows[..., 2:, :])
+
+
 def stroke_weight(images: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
     """Grow (``amount`` > 0) or thin (< 0) the dark ink of each ``(B, C, H, W)`` image.
 
     Each image is blended, by ``|amount|`` (at most 1), with its 3x3 minimum filter (dark ink
     grows by up to a pixel a side, light ink thins) or its 3x3 maximum filter (the reverse).
+    Images with ``amount`` 0 are returned as they are, and cost nothing.
     """
-    weights = amounts.to(images.device, images.dtype).view(-1, 1, 1, 1)
-    minimum = -F.max_pool2d(-images, 3, stride=1, padding=1)
-    maximum = F.max_pool2d(images, 3, stride=1, padding=1)
-    grow, thin = weights.clamp(min=0.0), (-weights).clamp(min=0.0)
-    return images + grow * (minimum - images) + thin * (maximum - images)
+    out = images.clone()
+    amounts = amounts.to(images.device, images.dtype)
+    for op, chosen in ((torch.minimum, amounts > 0), (torch.maximum, amounts < 0)):
+        index = chosen.nonzero().flatten()
+        if len(index):
+            picked = images[index]
+            weight = amounts[index].abs().view(-1, 1, 1, 1)
+            out[index] = picked + weight * (_filter3(picked, op) - picked)
+    return out
 
 
 def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator) -> torch.Tensor:
