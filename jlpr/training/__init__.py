@@ -16,4 +16,9 @@ DEFAULT_PLATE_WIDTH = (40.0, 320.0)
 own range, 50-600 px, spends a quarter of the crops above 320 px, where plates are already
 photographed at 320 px (``PlateSampleConfig.max_working_width``) and read almost perfectly;
 this range gives plates under 100 px 44 % of the crops instead of 28 % (docs/models.md)."""
+DEFAULT_STROKE_JITTER = 0.5
+"""Share of training crops whose ink is grown or thinned by up to one pixel of the 256 px
+crop (``jlpr.training.classifiers.stroke_weight``). Real glyphs come lighter or heavier than
+the fonts drawn; with it, two seeds read more fields of the real-dev plate and equal
+synthetic figures (docs/models.md)."""
 DEFAULT_EPOCHS = 10

@@ -3,8 +3,9 @@
 The crops show plates 40-320 px wide (``--plate-width``; wider plates are photographed at
 320 px anyway) with every synthetic degradation. One loop trains every field's own net on
 the same batches (each cuts its own region), with AdamW and a one-cycle learning rate,
-light on-the-fly augmentation (region jitter, brightness and contrast; the synthetic data
-are already degraded), no label smoothing (it would blur the confidences that temperature
+light on-the-fly augmentation (region jitter, brightness and contrast, and the ink of half
+the crops grown or thinned by up to a pixel, ``--stroke-jitter``; the synthetic data are
+already degraded), no label smoothing (it would blur the confidences that temperature
 scaling then calibrates). After each epoch it prints per-field
 accuracy on a validation split generated from other seeds and writes a checkpoint with the
 optimizer state (``--resume`` continues from it). At the end each field's temperature is fitted
@@ -60,6 +61,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_SAMPLES,
+    DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
 )
 from jlpr.training.data import SampleSource, ShardedDataset, SynthSource, label_columns
@@ -109,7 +111,7 @@ class TrainConfig:
     cache: Path | None = None
     loose_share: float = 0.15
     plate_width: tuple[float, float] = DEFAULT_PLATE_WIDTH
-    stroke_jitter: float = 0.0
+    stroke_jitter: float = DEFAULT_STROKE_JITTER
     workers: int = 0
     threads: int = 0
     resume: bool = False

@@ -18,6 +18,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_SAMPLES,
+    DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
 )
 
@@ -150,8 +151,9 @@ def _add_classifiers(commands: Any) -> None:
         "--stroke-jitter",
         metavar="P",
         type=_share,
-        default=0.0,
-        help="share of training crops whose ink is grown or thinned by up to one pixel (default 0)",
+        default=DEFAULT_STROKE_JITTER,
+        help="share of training crops whose ink is grown or thinned by up to one pixel "
+        f"(default {DEFAULT_STROKE_JITTER:g}; 0 turns it off)",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
