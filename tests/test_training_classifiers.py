@@ -350,7 +350,7 @@ def test_unknown_fields_are_a_usage_error(
     assert main(["train", "classifiers", "--out", str(tmp_path), "--plate-width", "300"]) == 2
     assert "LO,HI" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--stroke-jitter", "2"]) == 2
-    assert "[0, 1]" in capsys.readouterr().err
+    assert "from 0 to 1" in capsys.readouterr().err
 
 
 def test_the_command_trains_on_synthetic_plates_and_resumes(

@@ -13,7 +13,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import positive_int
+from jlpr._argtypes import positive_int, probability
 from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_PLATE_WIDTH,
@@ -150,23 +150,13 @@ def _add_classifiers(commands: Any) -> None:
     parser.add_argument(
         "--stroke-jitter",
         metavar="P",
-        type=_share,
+        type=probability,
         default=DEFAULT_STROKE_JITTER,
         help="share of training crops whose ink is grown or thinned by up to one pixel "
         f"(default {DEFAULT_STROKE_JITTER:g}; 0 turns it off)",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
-    return value
 
 
 def _width_range(text: str) -> tuple[float, float]:
