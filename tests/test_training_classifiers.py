@@ -249,6 +249,8 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
     for share in (-0.1, 1.5):
         with pytest.raises(ConfigError, match="stroke_jitter"):
             config(tmp_path, stroke_jitter=share)
+        with pytest.raises(ConfigError, match="vertical_blur"):
+            config(tmp_path, vertical_blur=share)
 
 
 def _stroke_image() -> torch.Tensor:
@@ -298,6 +300,49 @@ def test_stroke_weight_blends_each_image_with_its_3x3_minimum_or_maximum() -> No
     torch.testing.assert_close(out[3], images[3] + 0.25 * (minimum[3] - images[3]))
 
 
+def _bars() -> torch.Tensor:
+    """Two crops, each a 2 px horizontal bar and a 2 px vertical bar, dark on light ground."""
+    images = torch.full((2, 3, 32, 32), 220.0)
+    images[:, :, 8:10, 2:14] = 30.0
+    images[:, :, 6:26, 20:22] = 30.0
+    return images
+
+
+def test_vertical_blur_lightens_horizontal_strokes_and_keeps_vertical_edges() -> None:
+    images = _bars()
+    out = training.vertical_blur(images, torch.tensor([2.0, 0.0]))
+    assert torch.equal(out[1], images[1])  # sigma 0: untouched
+    # The horizontal bar loses most of its depth and spreads up and down ...
+    assert float(out[0, 0, 8:10, 8].min()) > 30.0 + 0.5 * (220.0 - 30.0)
+    assert float(out[0, 0, 5, 8]) < 215.0
+    # ... the vertical bar keeps its full depth in the middle and its sharp left/right edges,
+    assert float(out[0, 0, 16, 20]) == pytest.approx(30.0, abs=0.01)
+    assert float(out[0, 0, 16, 19]) == pytest.approx(220.0, abs=0.01)
+    # and no ink is made or lost away from the edges (kernels sum to one).
+    torch.testing.assert_close(out[0].sum(), images[0].sum(), rtol=1e-5, atol=0.0)
+    # The same as a per-image convolution with a normalised Gaussian, 3 sigma wide.
+    offsets = torch.arange(-6, 7, dtype=torch.float32)
+    kernel = torch.exp(-0.5 * (offsets / 2.0) ** 2)
+    kernel = (kernel / kernel.sum()).view(1, 1, -1, 1).repeat(3, 1, 1, 1)
+    padded = torch.nn.functional.pad(images[:1], (0, 0, 6, 6), mode="replicate")
+    reference = torch.nn.functional.conv2d(padded, kernel, groups=3)
+    torch.testing.assert_close(out[:1], reference)
+
+
+def test_vertical_blur_share_draws_its_share_and_zero_draws_nothing() -> None:
+    images = _bars()
+    rng = np.random.default_rng(0)
+    assert torch.equal(training._augment_vertical_blur(images, 0.0, rng), images)
+    assert rng.random() == np.random.default_rng(0).random()
+    many = _bars().repeat(50, 1, 1, 1)
+    out = training._augment_vertical_blur(many, 0.5, np.random.default_rng(2))
+    changed = (out != many).flatten(1).any(dim=1).float().mean()
+    assert 0.35 < float(changed) < 0.65
+    everything = training._augment_vertical_blur(many, 1.0, np.random.default_rng(2))
+    # (a sigma drawn near 0 leaves a crop as it is)
+    assert float((everything != many).flatten(1).any(dim=1).float().mean()) > 0.9
+
+
 def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
     from jlpr.synth.fonts import find_japanese_fonts
 
@@ -327,6 +372,9 @@ def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> 
     jittered = TrainConfig(Path("out"), stroke_jitter=0.5)
     assert "--stroke-jitter 0.5" in jittered.command()
     assert jittered.recipe()["stroke_jitter"] == 0.5
+    blurred = TrainConfig(Path("out"), vertical_blur=0.25)
+    assert "--vertical-blur 0.25" in blurred.command()
+    assert blurred.recipe()["vertical_blur"] == 0.25
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -350,6 +398,8 @@ def test_unknown_fields_are_a_usage_error(
     assert main(["train", "classifiers", "--out", str(tmp_path), "--plate-width", "300"]) == 2
     assert "LO,HI" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--stroke-jitter", "2"]) == 2
+    assert "from 0 to 1" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--vertical-blur", "-1"]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
 
 

@@ -3,7 +3,9 @@
 Every crop is read as it is and after one test-time change of its pixels: ink grown or thinned
 by one pixel (3x3 minimum / maximum filter at the crop's own scale), a light blur, grey, the
 colours pushed towards the rendered plate colour, the contrast stretched, the crop resized.
-Ink is grown in all directions, or only up and down, or only left and right. A change
+Ink is grown in all directions, or only up and down (by 1-3 px), or only left and right;
+``--width 320`` first scales each crop so that a pixel is about one of the 256 px canonical
+crop. A change
 that moves many fields to the right answer says what the training crops lack (for the
 real-dev crops: the kana read right in 12-13 of 18 once its ink grows by a pixel, in all
 directions or only up and down, but in 5 when it grows only sideways). Prints, per change,
@@ -77,6 +79,8 @@ CHANGES: dict[str, Change] = {
     "ink grown 1 px": _rank(3, 3, np.minimum),
     "ink grown 1 px up and down only": _rank(3, 1, np.minimum),
     "ink grown 1 px left and right only": _rank(1, 3, np.minimum),
+    "ink grown 2 px up and down only": _rank(5, 1, np.minimum),
+    "ink grown 3 px up and down only": _rank(7, 1, np.minimum),
     "ink thinned 1 px": _rank(3, 3, np.maximum),
     "blur 0.7 px": lambda image: image.filter(ImageFilter.GaussianBlur(0.7)),
     "grey": lambda image: image.convert("L").convert("RGB"),
@@ -103,10 +107,18 @@ def main() -> None:
     parser.add_argument("crops", nargs="+", type=Path, help="real plate crops")
     parser.add_argument("--plate", required=True, help='what they show, e.g. "佐賀 581 せ 18-32"')
     parser.add_argument("--weights", type=Path, help="a saved reader (default: the bundled one)")
+    parser.add_argument(
+        "--width",
+        type=int,
+        help="resize each crop to this width first (bicubic), so that a pixel is about one "
+        "of the 256 px canonical plate at 320 (the crops have a margin around the plate)",
+    )
     args = parser.parse_args()
     reader = PlateReader.from_pretrained(args.weights)
     truth = fields_of(Plate.parse(args.plate))
     images = [Image.fromarray(load_image(path)) for path in args.crops]
+    if args.width:
+        images = [_resize(args.width / image.width)(image) for image in images]
     print(f"{len(images)} crops of {args.plate}; fields right per change of the pixels\n")
     print("| change | exact | " + " | ".join(truth) + " | kana read (top 3) |")
     print("|---|---:|" + "---:|" * len(truth) + "---|")

@@ -21,4 +21,7 @@ DEFAULT_STROKE_JITTER = 0.5
 crop (``jlpr.training.classifiers.stroke_weight``). Real glyphs come lighter or heavier than
 the fonts drawn; with it, two seeds read more fields of the real-dev plate and equal
 synthetic figures (docs/models.md)."""
+DEFAULT_VERTICAL_BLUR = 0.0
+"""Share of training crops blurred up and down only (by a Gaussian of up to 3 px of the 256 px
+crop; ``jlpr.training.classifiers.vertical_blur``)."""
 DEFAULT_EPOCHS = 10

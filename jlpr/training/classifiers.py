@@ -3,9 +3,10 @@
 The crops show plates 40-320 px wide (``--plate-width``; wider plates are photographed at
 320 px anyway) with every synthetic degradation. One loop trains every field's own net on
 the same batches (each cuts its own region), with AdamW and a one-cycle learning rate,
-light on-the-fly augmentation (region jitter, brightness and contrast, and the ink of half
-the crops grown or thinned by up to a pixel, ``--stroke-jitter``; the synthetic data are
-already degraded), no label smoothing (it would blur the confidences that temperature
+light on-the-fly augmentation (region jitter, brightness and contrast, the ink of half
+the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
+blurred up and down only, ``--vertical-blur``; the synthetic data are already degraded),
+no label smoothing (it would blur the confidences that temperature
 scaling then calibrates). After each epoch it prints per-field
 accuracy on a validation split generated from other seeds and writes a checkpoint with the
 optimizer state (``--resume`` continues from it). At the end each field's temperature is fitted
@@ -63,6 +64,7 @@ from jlpr.training import (
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
+    DEFAULT_VERTICAL_BLUR,
 )
 from jlpr.training.data import SampleSource, ShardedDataset, SynthSource, label_columns
 from jlpr.types import Field
@@ -71,6 +73,7 @@ __all__ = [
     "TrainConfig",
     "stroke_weight",
     "train_classifiers",
+    "vertical_blur",
 ]
 
 CHECKPOINT_FILE = "checkpoint.pt"
@@ -86,6 +89,9 @@ _SCALE = 0.08
 _BRIGHTNESS = 0.25
 _CONTRAST = 0.25
 _CHANNEL_GAIN = 0.05
+_VERTICAL_SIGMA = 3.0
+"""Largest vertical blur (px of the 256x128 crop): the real-dev crops read their kana once
+their ink grows 2-3 px up and down at that scale (docs/models.md)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class TrainConfig:
     loose_share: float = 0.15
     plate_width: tuple[float, float] = DEFAULT_PLATE_WIDTH
     stroke_jitter: float = DEFAULT_STROKE_JITTER
+    vertical_blur: float = DEFAULT_VERTICAL_BLUR
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -129,6 +136,8 @@ class TrainConfig:
             raise ConfigError(f"plate_width must be 0 < low <= high, got {self.plate_width}")
         if not 0.0 <= self.stroke_jitter <= 1.0:
             raise ConfigError(f"stroke_jitter must be in [0, 1], got {self.stroke_jitter}")
+        if not 0.0 <= self.vertical_blur <= 1.0:
+            raise ConfigError(f"vertical_blur must be in [0, 1], got {self.vertical_blur}")
         if self.val_samples < 2:
             raise ConfigError("val_samples must be at least 2 (half calibrates, half measures)")
         if not self.fields or len(set(self.fields)) != len(self.fields):
@@ -154,6 +163,7 @@ class TrainConfig:
             "loose_share": self.loose_share,
             "plate_width": list(self.plate_width),
             "stroke_jitter": self.stroke_jitter,
+            "vertical_blur": self.vertical_blur,
             "shard_size": self.shard_size,
         }
 
@@ -166,6 +176,7 @@ class TrainConfig:
         parts += ["--loose-share", str(self.loose_share)]
         parts += ["--plate-width", ",".join(f"{v:g}" for v in self.plate_width)]
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
+        parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         return " ".join(parts)
 
 
@@ -297,6 +308,50 @@ def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator
     return stroke_weight(images, torch.from_numpy(amount.astype(np.float32)))
 
 
+def vertical_blur(images: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
+    """Blur each ``(B, C, H, W)`` image up and down only, by a Gaussian of ``sigmas[i]`` px.
+
+    Horizontal strokes get lighter and thinner while vertical ones keep their edges, the look
+    of a camera or video codec that resolves less vertically than horizontally. Images with
+    sigma 0 are returned as they are, and cost nothing; the edges are replicated.
+    """
+    out = images.clone()
+    index = (sigmas > 0).nonzero().flatten()
+    if not len(index):
+        return out
+    picked = images[index]
+    chosen = sigmas.to(images.device, images.dtype)[index]
+    radius = max(1, math.ceil(3.0 * float(chosen.max())))
+    offsets = torch.arange(-radius, radius + 1, device=images.device, dtype=images.dtype)
+    kernels = torch.exp(-0.5 * (offsets / chosen[:, None]) ** 2)
+    kernels = kernels / kernels.sum(dim=1, keepdim=True)
+    # A sum of shifted rows (2 x 3 sigma + 1 of them): 3x faster on the CPU than a grouped
+    # convolution with one kernel per image.
+    height = picked.shape[2]
+    padded = F.pad(picked, (0, 0, radius, radius), mode="replicate")
+    blurred = torch.zeros_like(picked)
+    for shift in range(2 * radius + 1):
+        blurred.addcmul_(padded[:, :, shift : shift + height], kernels[:, shift].view(-1, 1, 1, 1))
+    out[index] = blurred
+    return out
+
+
+def _augment_vertical_blur(
+    images: torch.Tensor, share: float, rng: np.random.Generator
+) -> torch.Tensor:
+    """:func:`vertical_blur` on ``share`` of the crops, sigma drawn from 0..``_VERTICAL_SIGMA``.
+
+    The real-dev video frames blur up and down more than sideways: their horizontal strokes
+    are lighter than the drawn ones (``tools/probe_real_crops.py``). ``share`` 0 draws nothing
+    from ``rng`` (runs without it repeat exactly).
+    """
+    if share <= 0.0:
+        return images
+    batch = len(images)
+    sigma = rng.uniform(0.0, _VERTICAL_SIGMA, batch) * (rng.random(batch) < share)
+    return vertical_blur(images, torch.from_numpy(sigma.astype(np.float32)))
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -343,6 +398,7 @@ def _train_epoch(
     for images, labels in data.batches(config.batch_size, rng):
         batch = _augment_colour(_to_tensor(images, device), rng)
         batch = _augment_stroke(batch, config.stroke_jitter, rng)
+        batch = _augment_vertical_blur(batch, config.vertical_blur, rng)
         losses = {}
         for field_, model in models.items():
             regions = _jitter_regions(model.config.region, len(labels), rng, device)

@@ -20,6 +20,7 @@ from jlpr.training import (
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
+    DEFAULT_VERTICAL_BLUR,
 )
 
 __all__ = ["register"]
@@ -155,6 +156,14 @@ def _add_classifiers(commands: Any) -> None:
         help="share of training crops whose ink is grown or thinned by up to one pixel "
         f"(default {DEFAULT_STROKE_JITTER:g}; 0 turns it off)",
     )
+    parser.add_argument(
+        "--vertical-blur",
+        metavar="P",
+        type=probability,
+        default=DEFAULT_VERTICAL_BLUR,
+        help="share of training crops blurred up and down only, by up to 3 px "
+        f"(default {DEFAULT_VERTICAL_BLUR:g}; 0 turns it off)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
 
@@ -201,6 +210,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         loose_share=args.loose_share,
         plate_width=args.plate_width,
         stroke_jitter=args.stroke_jitter,
+        vertical_blur=args.vertical_blur,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
