@@ -5,12 +5,12 @@ The crops show plates 40-320 px wide (``--plate-width``; wider plates are photog
 the same batches (each cuts its own region), with AdamW and a one-cycle learning rate,
 light on-the-fly augmentation (region jitter, brightness and contrast, the ink of half
 the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
-blurred up and down only, ``--vertical-blur``; the synthetic data are already degraded),
-no label smoothing (it would blur the confidences that temperature
-scaling then calibrates). After each epoch it prints per-field
-accuracy on a validation split generated from other seeds and writes a checkpoint with the
-optimizer state (``--resume`` continues from it). At the end each field's temperature is fitted
-on one half of the validation split and its calibration measured on the other half.
+blurred up and down only, ``--vertical-blur``, off by default; the synthetic data are
+already degraded), no label smoothing (it would blur the confidences that temperature
+scaling then calibrates). After each epoch it prints per-field accuracy on a validation
+split generated from other seeds and writes a checkpoint with the optimizer state
+(``--resume`` continues from it). At the end each field's temperature is fitted on one half
+of the validation split and its calibration measured on the other half.
 
 Output::
 
@@ -311,7 +311,7 @@ def _augment_stroke(images: torch.Tensor, share: float, rng: np.random.Generator
 def vertical_blur(images: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     """Blur each ``(B, C, H, W)`` image up and down only, by a Gaussian of ``sigmas[i]`` px.
 
-    Horizontal strokes get lighter and thinner while vertical ones keep their edges, the look
+    Horizontal strokes get lighter and wider while vertical ones keep their edges, the look
     of a camera or video codec that resolves less vertically than horizontally. Images with
     sigma 0 are returned as they are, and cost nothing; the edges are replicated.
     """
@@ -341,9 +341,9 @@ def _augment_vertical_blur(
 ) -> torch.Tensor:
     """:func:`vertical_blur` on ``share`` of the crops, sigma drawn from 0..``_VERTICAL_SIGMA``.
 
-    The real-dev video frames blur up and down more than sideways: their horizontal strokes
-    are lighter than the drawn ones (``tools/probe_real_crops.py``). ``share`` 0 draws nothing
-    from ``rng`` (runs without it repeat exactly).
+    The horizontal strokes of the real-dev crops are lighter than the drawn ones
+    (``tools/probe_real_crops.py``); this models it as blur, which two seeds did not confirm
+    (docs/models.md). ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
     """
     if share <= 0.0:
         return images
