@@ -5,12 +5,11 @@ by one pixel (3x3 minimum / maximum filter at the crop's own scale), a light blu
 colours pushed towards the rendered plate colour, the contrast stretched, the crop resized.
 Ink is grown in all directions, or only up and down (by 1-3 px), or only left and right;
 ``--width 320`` first scales each crop so that a pixel is about one of the 256 px canonical
-crop. A change
-that moves many fields to the right answer says what the training crops lack (for the
-real-dev crops: the kana read right in 12-13 of 18 once its ink grows by a pixel, in all
-directions or only up and down, but in 5 when it grows only sideways). Prints, per change,
-how many crops have each field and the whole plate right, and the most frequent kana read.
-Real images are only read, never written. Used in docs/models.md.
+crop. A change that moves many fields to the right answer says what the training crops lack
+(for the real-dev crops: the kana read right in 12-13 of 18 once its ink grows by a pixel,
+in all directions or only up and down, but in 5 when it grows only sideways). Prints, per
+change, how many crops have each field and the whole plate right, and the most frequent
+kana read. Real images are only read, never written. Used in docs/models.md.
 
 Run: ``python tools/probe_real_crops.py ../shared/data/real-dev/crops/*.png --plate
 "佐賀 581 せ 18-32"``; ``--weights DIR`` for another saved reader.

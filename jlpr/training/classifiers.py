@@ -316,11 +316,12 @@ def vertical_blur(images: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     sigma 0 are returned as they are, and cost nothing; the edges are replicated.
     """
     out = images.clone()
+    sigmas = sigmas.to(images.device, images.dtype)
     index = (sigmas > 0).nonzero().flatten()
     if not len(index):
         return out
     picked = images[index]
-    chosen = sigmas.to(images.device, images.dtype)[index]
+    chosen = sigmas[index]
     radius = max(1, math.ceil(3.0 * float(chosen.max())))
     offsets = torch.arange(-radius, radius + 1, device=images.device, dtype=images.dtype)
     kernels = torch.exp(-0.5 * (offsets / chosen[:, None]) ** 2)
