@@ -178,6 +178,46 @@ def test_scene_dataset_is_an_ultralytics_pose_dataset(tmp_path: Path) -> None:
     assert negatives >= 1
 
 
+def test_scene_splits_carry_a_real_dev_labels_csv_that_jlpr_eval_reads(tmp_path: Path) -> None:
+    from jlpr.evaluation.runner import load_labels
+
+    write_scene_dataset(tmp_path, _scene_spec(8, negative_fraction=0.25), progress=False)
+    records = [json.loads(line) for line in (tmp_path / "scenes.jsonl").read_text().splitlines()]
+    for split in ("train", "val"):
+        folder = tmp_path / "images" / split
+        with (folder / "labels.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and all(tuple(row) == CSV_FIELDS for row in rows)
+        expected = []
+        for record in (r for r in records if r["split"] == split):
+            name = Path(record["file"]).name
+            assert (folder / name).is_file()
+            expected += [
+                (
+                    name,
+                    p["office"] if "office" not in p["hidden"] else "",
+                    p["number"] if "designation" not in p["hidden"] else "",
+                )
+                for p in record["plates"]
+            ]
+            expected += [(name, "", "")] if not record["plates"] else []
+        assert [(r["file"], r["office"], r["number"]) for r in rows] == expected
+        for row, plate in zip(
+            (r for r in rows if r["box_xywh"]),
+            (p for r in records if r["split"] == split for p in r["plates"]),
+            strict=True,
+        ):
+            x, y, w, h = (float(v) for v in row["box_xywh"].split())
+            assert (x, y, x + w, y + h) == pytest.approx(plate["box"], abs=0.11)
+        images = load_labels(folder)
+        assert [image.file for image in images] == sorted({r["file"] for r in rows})
+        assert all(image.kind == "frame" for image in images)
+        assert sum(len(image.plates) for image in images) == sum(
+            1 for r in rows if r["office"] or r["number"] or r["kana"] or r["classification"]
+        )
+    assert any(not r["plates"] for r in records)  # a negative scene: one row, file only
+
+
 def test_ultralytics_accepts_the_pose_labels(tmp_path: Path) -> None:
     utils = pytest.importorskip("ultralytics.data.utils")
     write_scene_dataset(tmp_path, _scene_spec(4, negative_fraction=0.0), progress=False)

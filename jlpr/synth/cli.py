@@ -49,6 +49,10 @@ examples:
   # native-scale 416 x 416 windows of 1280-px frames, no vehicle photos at all
   jlpr synth scenes --n 5000 --out data/tiles --seed 3 --size 1280 --crop 416 --no-vehicles
 
+  # 300 held-out 1920-px frames (vehicle photos of the validation split only), read and scored
+  jlpr synth scenes --n 3000 --out data/big --seed 9 --size 1920 --workers 2
+  jlpr eval data/big/images/val
+
   # train a pose model on it (ultralytics)
   yolo pose train data=data/scenes/data.yaml model=yolo11n-pose.pt imgsz=640
 
@@ -58,6 +62,10 @@ output:
                                        corners TL, TR, BR, BL; empty for negatives)
   DIR/data.yaml                        kpt_shape [4, 3], flip_idx [1, 0, 3, 2]
   DIR/scenes.jsonl                     plate text, fields, boxes and corners in pixels
+  DIR/images/{train,val}/labels.csv    the same in the real-dev schema: one row per plate
+                                       (fields hidden by an occluder or the image edge
+                                       left empty), so that 'jlpr eval DIR/images/val'
+                                       measures a reader on whole synthetic frames
 
 Vehicle photos (--vehicles, default ../shared/data/vehicles when it exists) have their
 annotated plates replaced by rendered Japanese plates. They also contain UNLABELLED

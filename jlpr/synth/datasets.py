@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar
@@ -49,6 +50,7 @@ __all__ = [
     "default_workers",
     "item_rng",
     "plate_csv_row",
+    "scene_csv_rows",
     "scene_dataset_recipe",
     "scene_label_lines",
     "write_plate_dataset",
@@ -367,7 +369,20 @@ def _init_scene_worker(root: Path, spec: SceneDatasetSpec) -> None:
     _STATE.update(root=root, spec=spec, photos=photos_by_split)
 
 
-def _scene_item(index: int) -> dict[str, Any]:
+def scene_csv_rows(file: str, scene: Scene) -> list[dict[str, str]]:
+    """The ``labels.csv`` rows (real-dev schema) of ``scene`` saved as ``file``: one per plate,
+    its box the visible part of the plate and the fields the image edge or an occluder hides
+    left empty; one row with only ``file`` set for a scene without plates."""
+    rows = []
+    for item in scene.plates:
+        row = plate_csv_row(file, item.plate, item.corners, hidden=item.hidden)
+        x1, y1, x2, y2 = item.box
+        row["box_xywh"] = " ".join(_fmt(v) for v in (x1, y1, x2 - x1, y2 - y1))
+        rows.append(row)
+    return rows or [dict.fromkeys(CSV_FIELDS, "") | {"file": file}]
+
+
+def _scene_item(index: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
     out: Path = _STATE["root"]
     spec: SceneDatasetSpec = _STATE["spec"]
     split = "val" if spec.is_val(index) else "train"
@@ -379,7 +394,8 @@ def _scene_item(index: int) -> dict[str, Any]:
     lines = scene_label_lines(scene)
     text = "\n".join(lines) + ("\n" if lines else "")
     (out / "labels" / split / f"{stem}.txt").write_text(text, encoding="utf-8")
-    return _scene_record(f"images/{split}/{stem}.jpg", split, scene)
+    record = _scene_record(f"images/{split}/{stem}.jpg", split, scene)
+    return record, scene_csv_rows(f"{stem}.jpg", scene)
 
 
 def _data_yaml(spec: SceneDatasetSpec) -> str:
@@ -429,8 +445,10 @@ def write_scene_dataset(
 
     Layout: ``images/{train,val}/<index>.jpg``, ``labels/{train,val}/<index>.txt`` (empty for
     scenes without plates), ``data.yaml`` (``kpt_shape: [4, 3]``, ``flip_idx: [1, 0, 3, 2]``,
-    ``names: {0: plate}``) and ``scenes.jsonl`` with one record per scene: its plates' text,
-    fields, boxes and corners in pixels.
+    ``names: {0: plate}``), ``scenes.jsonl`` with one record per scene: its plates' text,
+    fields, boxes and corners in pixels, and ``images/{train,val}/labels.csv`` in the real-dev
+    schema (:func:`scene_csv_rows`), so that ``jlpr eval DIR/images/val`` measures a reader
+    on the held-out scenes.
     """
     root = Path(out)
     for kind in ("images", "labels"):
@@ -438,10 +456,19 @@ def write_scene_dataset(
             (root / kind / split).mkdir(parents=True, exist_ok=True)
     (root / "data.yaml").write_text(_data_yaml(spec), encoding="utf-8")
     bar = Progress(spec.n, "synth scenes", enabled=progress)
-    records = _run(_scene_item, range(spec.n), workers, _init_scene_worker, (root, spec))
-    with (root / "scenes.jsonl").open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    items = _run(_scene_item, range(spec.n), workers, _init_scene_worker, (root, spec))
+    with ExitStack() as stack:
+        records = stack.enter_context((root / "scenes.jsonl").open("w", encoding="utf-8"))
+        tables = {}
+        for split in ("train", "val"):
+            handle = stack.enter_context(
+                (root / "images" / split / "labels.csv").open("w", encoding="utf-8", newline="")
+            )
+            tables[split] = csv.DictWriter(handle, fieldnames=CSV_FIELDS, lineterminator="\n")
+            tables[split].writeheader()
+        for record, rows in items:
+            records.write(json.dumps(record, ensure_ascii=False) + "\n")
+            tables[record["split"]].writerows(rows)
             bar.update()
     bar.close()
     return root / "data.yaml"
