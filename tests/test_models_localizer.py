@@ -23,6 +23,7 @@ from jlpr.models.localizer import (
     letterbox,
     order_corners,
     parse_model_name,
+    pyramid,
 )
 from jlpr.rectify import PerspectiveRectifier
 from jlpr.registry import register
@@ -223,6 +224,100 @@ def test_locate_batch_maps_each_image_with_its_own_scale() -> None:
     big, small = localizer.locate_batch([noise_image(1280, 720), noise_image(320, 200)])
     assert big[0].box.to_xywh() == pytest.approx((160, 80, 80, 40))
     assert small[0].box.to_xywh() == pytest.approx((80, 40, 40, 20))
+
+
+# -- several sizes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "min_scale", "expected"),
+    [
+        (1280, 720, 0.5, [640]),  # seen at half its size already
+        (1344, 760, 0.5, [640, 1280]),
+        (1920, 1080, 0.5, [640, 1280]),
+        (4000, 3000, 0.5, [640, 1280, 2560]),
+        (1920, 1080, 1.0, [640, 1280, 1920]),  # the last size is the image's own
+        (4000, 3000, 0.0, [640]),
+        (320, 200, 0.5, [320]),  # never enlarged
+    ],
+)
+def test_the_pyramid_doubles_until_the_image_is_seen_at_min_scale(
+    width: int, height: int, min_scale: float, expected: list[int]
+) -> None:
+    assert pyramid(width, height, 640, min_scale) == expected
+
+
+class DetectionsBySize(torch.nn.Module):
+    """Stands in for the network: raw rows (as :class:`FixedDetections`) chosen by the width
+    of the input, and a record of the input shapes it was given."""
+
+    def __init__(self, rows: dict[int, list[list[float]]]) -> None:
+        super().__init__()
+        self.rows = {
+            w: torch.tensor(r, dtype=torch.float32).T.unsqueeze(0) for w, r in rows.items()
+        }
+        self.shapes: list[tuple[int, ...]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.shapes.append(tuple(x.shape))
+        return self.rows[x.shape[3]].expand(x.shape[0], -1, -1)
+
+
+def plate_row(box: tuple[float, float, float, float], score: float) -> list[float]:
+    x1, y1, x2, y2 = box
+    return corner_row(box, score, [(x1, y1, 0.9), (x2, y1, 0.9), (x2, y2, 0.9), (x1, y2, 0.9)])
+
+
+def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
+    # 1920 x 1080 is seen at 640 (scale 1/3) and at 1280 (scale 2/3).
+    network = DetectionsBySize(
+        {
+            640: [plate_row((100, 100, 140, 120), 0.6)],  # image box 300-420 x 300-360
+            1280: [
+                plate_row((202, 200, 282, 240), 0.8),  # the same plate, better seen
+                plate_row((240, 205, 270, 235), 0.5),  # a piece of it
+                plate_row((800, 600, 840, 614), 0.4),  # a small plate only this size shows
+            ],
+        }
+    )
+    localizer = YoloPoseLocalizer()
+    localizer._inference = network
+    regions = localizer.locate(noise_image(1920, 1080))
+    assert [s[2:] for s in network.shapes] == [(384, 640), (736, 1280)]
+    assert [round(r.score, 2) for r in regions] == [0.8, 0.4]
+    assert regions[0].box.to_dict() == pytest.approx({"x1": 303, "y1": 300, "x2": 423, "y2": 360})
+    assert regions[0].corners is not None
+    assert regions[1].box.to_xywh() == pytest.approx((1200, 900, 60, 21))
+
+
+def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
+    network = DetectionsBySize({640: [plate_row((100, 100, 140, 120), 0.6)]})
+    localizer = YoloPoseLocalizer(min_scale=0.0)
+    localizer._inference = network
+    (region,) = localizer.locate(noise_image(1920, 1080))
+    assert [s[2:] for s in network.shapes] == [(384, 640)]
+    assert region.box.to_xywh() == pytest.approx((300, 300, 120, 60))
+
+
+def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() -> None:
+    row = plate_row((100, 100, 140, 120), 0.6)
+    network = DetectionsBySize({640: [row], 1280: [row]})
+    localizer = YoloPoseLocalizer()
+    localizer._inference = network
+    big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
+    # First both images at 640 in one pass (padded to the larger canvas), then the big one.
+    assert network.shapes == [(2, 3, 384, 640), (1, 3, 736, 1280)]
+    assert [r.box.to_xywh() for r in big] == [
+        pytest.approx((300, 300, 120, 60)),  # 640 pass, scale 1/3 (equal scores keep order)
+        pytest.approx((150, 150, 60, 30)),  # 1280 pass, scale 2/3: not the same plate
+    ]
+    assert [r.box.to_xywh() for r in small] == [pytest.approx((100, 100, 40, 20))]
+
+
+def test_min_scale_is_checked_and_saved() -> None:
+    with pytest.raises(ConfigError, match="min_scale"):
+        YoloPoseLocalizer(min_scale=1.5)
+    assert YoloPoseLocalizer(min_scale=0.25).get_config()["min_scale"] == 0.25
 
 
 @pytest.mark.parametrize(

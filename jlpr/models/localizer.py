@@ -13,6 +13,13 @@ network stride. Undoing that is a division by the per-axis scale, so boxes and c
 back in input-image pixels with ``(0, 0)`` the top-left corner of the top-left pixel, as in
 :mod:`jlpr.interfaces`.
 
+Large images are searched at more than one size (:func:`pyramid`): a 1920x1080 frame shrunk
+to 640 px leaves a 60 px plate 20 px wide, too small to find, so the network also sees the
+frame at 1280 px, doubling the size until the image is seen at ``min_scale`` (default half)
+of its own size or more. The detections of all sizes are merged: of two that overlap by
+``nms_iou`` of the smaller one's area, the higher-scoring one is kept. A 1280x720 frame is
+seen once at 640 px; ``min_scale=0`` always looks once.
+
 Ultralytics is imported with ``YOLO_OFFLINE=1`` unless the user set it: otherwise its import
 probes the network (a DNS lookup) and, when that succeeds, may send telemetry and check PyPI.
 Nothing here ever downloads anything.
@@ -63,6 +70,7 @@ np.set_printoptions(**_NUMPY_PRINT_OPTIONS)
 __all__ = [
     "DEFAULT_ARCHITECTURE",
     "DEFAULT_IMGSZ",
+    "DEFAULT_MIN_SCALE",
     "DEFAULT_SCALE",
     "KPT_SHAPE",
     "WEIGHTS_NAME",
@@ -72,12 +80,18 @@ __all__ = [
     "letterbox",
     "order_corners",
     "parse_model_name",
+    "pyramid",
 ]
 
 DEFAULT_ARCHITECTURE = "yolov8-pose.yaml"
 DEFAULT_SCALE = "n"
 DEFAULT_IMGSZ = 640
 """A 1280x720 frame becomes 640x360: a 40 px wide plate keeps 20 px, enough to be found."""
+DEFAULT_MIN_SCALE = 0.5
+"""Every image is also seen at half its size or more, so that plates of about 40 px are found
+in frames of any size (:func:`pyramid`)."""
+MAX_BATCH_PIXELS = 4 * 640 * 640
+"""Letterboxed canvases are run together up to this many pixels; larger ones one at a time."""
 KPT_SHAPE = (4, 3)
 """Four corners (TL, TR, BR, BL), each ``(x, y, visibility)``."""
 WEIGHTS_NAME = "model.pt"
@@ -217,6 +231,38 @@ def letterbox(
     return canvas, placement
 
 
+def pyramid(width: int, height: int, imgsz: int, min_scale: float) -> list[int]:
+    """The longer sides at which the network sees a ``width`` x ``height`` image.
+
+    First ``imgsz`` (or the image's own size if smaller, as :func:`letterbox` never enlarges),
+    then twice the previous size, capped at the image's own, until the image is seen at
+    ``min_scale`` of its size or more: ``[640]`` for 1280x720, ``[640, 1280]`` for 1920x1080,
+    ``[640, 1280, 2560]`` for 4000x3000 (``imgsz`` 640, ``min_scale`` 0.5).
+    """
+    longest = max(width, height)
+    sizes = [min(imgsz, longest)]
+    while sizes[-1] < min_scale * longest:
+        sizes.append(min(2 * sizes[-1], longest))
+    return sizes
+
+
+def _merge(regions: list[PlateRegion], overlap: float) -> list[PlateRegion]:
+    """Best first, without the regions that cover ``overlap`` or more of a better one's area
+    or of their own (the same plate found at two sizes, or a piece of it)."""
+    kept: list[PlateRegion] = []
+    for region in sorted(regions, key=lambda r: -r.score):
+        box = region.box
+        for other in kept:
+            width = min(box.x2, other.box.x2) - max(box.x1, other.box.x1)
+            height = min(box.y2, other.box.y2) - max(box.y1, other.box.y1)
+            smaller = min(box.area, other.box.area)
+            if width > 0 and height > 0 and width * height >= overlap * smaller > 0:
+                break
+        else:
+            kept.append(region)
+    return kept
+
+
 def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Order four points TL, TR, BR, BL by geometry alone.
 
@@ -246,6 +292,9 @@ class YoloPoseLocalizer(Localizer, Configurable):
         architecture: a pose model YAML bundled with ultralytics (``"yolov8-pose.yaml"``).
         scale: a named scale of that YAML (``"n"``) or ``(depth, width, max_channels)``.
         imgsz: longer side of the network input; larger finds smaller plates, more slowly.
+        min_scale: larger images are searched again at twice the size, then four times, ...
+            until they are seen at this share of their own size or more (:func:`pyramid`);
+            0 searches every image once, at ``imgsz``.
         min_score: detections scoring lower are dropped.
         nms_iou: overlapping detections above this IoU are merged (non-maximum suppression).
         min_corner_confidence: when any corner's visibility is lower, the region gets
@@ -264,6 +313,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         nms_iou: float = 0.5,
         min_corner_confidence: float = 0.5,
         max_detections: int = 20,
+        min_scale: float = DEFAULT_MIN_SCALE,
         *,
         weights: Mapping[str, torch.Tensor] | None = None,
         device: str = "cpu",
@@ -272,6 +322,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
             ("min_score", min_score),
             ("nms_iou", nms_iou),
             ("min_corner_confidence", min_corner_confidence),
+            ("min_scale", min_scale),
         ):
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], got {value}")
@@ -286,6 +337,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         self.nms_iou = float(nms_iou)
         self.min_corner_confidence = float(min_corner_confidence)
         self.max_detections = int(max_detections)
+        self.min_scale = float(min_scale)
         self.scale: Scale = scale if isinstance(scale, str) else _check_scale(scale, {})
         network = build_network(architecture, self.scale)
         if weights is not None:
@@ -320,10 +372,30 @@ class YoloPoseLocalizer(Localizer, Configurable):
         return self.locate_batch([image])[0]
 
     def locate_batch(self, images: Sequence[ImageArray]) -> list[list[PlateRegion]]:
-        """Locate plates in several images with one forward pass."""
-        if not images:
-            return []
-        canvases, placements = zip(*(letterbox(image, self.imgsz) for image in images), strict=True)
+        """Locate plates in several images, batching the images seen at each size."""
+        sizes = [pyramid(im.shape[1], im.shape[0], self.imgsz, self.min_scale) for im in images]
+        found: list[list[PlateRegion]] = [[] for _ in images]
+        for level in range(max((len(s) for s in sizes), default=0)):
+            todo = [i for i, s in enumerate(sizes) if len(s) > level]
+            chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
+            for n, i in enumerate(todo):
+                chunk.append((i, *letterbox(images[i], sizes[i][level])))
+                pixels = sum(c.shape[0] * c.shape[1] for _, c, _ in chunk)
+                if n == len(todo) - 1 or pixels >= MAX_BATCH_PIXELS:
+                    canvases = [canvas for _, canvas, _ in chunk]
+                    for (j, _, placement), detections in zip(
+                        chunk, self._detect(canvases), strict=True
+                    ):
+                        height, width = images[j].shape[:2]
+                        found[j] += self._regions(detections, placement, width, height)
+                    chunk = []
+        return [
+            regions if len(s) == 1 else _merge(regions, self.nms_iou)[: self.max_detections]
+            for regions, s in zip(found, sizes, strict=True)
+        ]
+
+    def _detect(self, canvases: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        """NMS rows of each letterboxed canvas, from one forward pass over all of them."""
         height = max(c.shape[0] for c in canvases)
         width = max(c.shape[1] for c in canvases)
         batch = np.full((len(canvases), height, width, 3), PAD_VALUE, dtype=np.uint8)
@@ -340,10 +412,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
                 nc=1,
                 end2end=bool(getattr(self._inference, "end2end", False)),
             )
-        return [
-            self._regions(det.float().cpu().numpy(), placement, image.shape[1], image.shape[0])
-            for det, placement, image in zip(detections, placements, images, strict=True)
-        ]
+        return [det.float().cpu().numpy() for det in detections]
 
     def _regions(
         self, detections: npt.NDArray[np.float32], placement: Letterbox, width: int, height: int
@@ -381,6 +450,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
             "nms_iou": self.nms_iou,
             "min_corner_confidence": self.min_corner_confidence,
             "max_detections": self.max_detections,
+            "min_scale": self.min_scale,
             "kpt_shape": list(KPT_SHAPE),
         }
 
@@ -420,5 +490,6 @@ class YoloPoseLocalizer(Localizer, Configurable):
     def __repr__(self) -> str:
         return (
             f"YoloPoseLocalizer({self.architecture!r}, scale={self.scale!r}, imgsz={self.imgsz}, "
+            f"min_scale={self.min_scale}, "
             f"device={str(self.device)!r})"
         )
