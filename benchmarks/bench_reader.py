@@ -13,7 +13,8 @@ single best guess, so that rectification and classification are timed as with on
 ``--sweep`` also times the localizer alone at several model scales and input sizes.
 
 Run: ``python benchmarks/bench_reader.py --random [--sweep]`` or
-``python benchmarks/bench_reader.py --weights runs/reader``.
+``python benchmarks/bench_reader.py --weights runs/reader``; ``--image examples/car.jpg
+--resize 1920x1080`` times a larger frame, which the localizer searches at two sizes.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def main() -> None:
         "--random", action="store_true", help="default architecture, random weights"
     )
     parser.add_argument("--image", type=Path, help="time read() on this image instead")
+    parser.add_argument(
+        "--resize",
+        metavar="WxH",
+        help="resize the frame first, e.g. 1920x1080 (the localizer then also looks at 1280 px)",
+    )
     parser.add_argument("--repeats", type=int, default=20, help="timed calls (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls first (default 3)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -124,6 +130,9 @@ def main() -> None:
     print(f"load   from_pretrained            {load_ms:8.1f} ms")
 
     frame = load_image(args.image) if args.image else synthetic_frame()
+    if args.resize:
+        size = tuple(int(v) for v in args.resize.lower().split("x"))
+        frame = np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BICUBIC))
     plates = reader.read(frame)
     height, width = frame.shape[:2]
     read_ms = median_ms(lambda: reader.read(frame), args.repeats, args.warmup)
