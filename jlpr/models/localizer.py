@@ -247,8 +247,8 @@ def pyramid(width: int, height: int, imgsz: int, min_scale: float) -> list[int]:
 
 
 def _merge(regions: list[PlateRegion], overlap: float) -> list[PlateRegion]:
-    """Best first, without the regions that cover ``overlap`` or more of a better one's area
-    or of their own (the same plate found at two sizes, or a piece of it)."""
+    """Best first, without each region whose intersection with a better one is ``overlap``
+    or more of the smaller one's area (the same plate found at two sizes, or a piece of it)."""
     kept: list[PlateRegion] = []
     for region in sorted(regions, key=lambda r: -r.score):
         box = region.box
