@@ -110,11 +110,15 @@ class Box:
     def center(self) -> Point:
         return ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
 
-    def iou(self, other: Box) -> float:
-        """Intersection over union with ``other`` (0 when either box is empty)."""
+    def intersection(self, other: Box) -> float:
+        """Area of the overlap with ``other`` (0 when they do not overlap)."""
         ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
-        inter = ix * iy
+        return ix * iy
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union with ``other`` (0 when either box is empty)."""
+        inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 

@@ -102,6 +102,8 @@ def test_box_and_quad_geometry() -> None:
     box = Box.from_xywh(10, 20, 30, 40)
     assert (box.x2, box.y2, box.area, box.center) == (40, 60, 1200, (25, 40))
     assert box.iou(box) == 1.0 and box.iou(Box(100, 100, 110, 110)) == 0.0
+    assert box.intersection(Box(30, 50, 100, 100)) == 100  # 10 x 10 corner
+    assert box.intersection(Box(100, 100, 110, 110)) == 0.0
     quad = Quad.from_box(box)
     assert quad.to_box() == box and quad.is_convex()
     assert Quad((quad.tl, quad.bl, quad.br, quad.tr)).is_convex() is False  # counter-clockwise

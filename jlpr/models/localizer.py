@@ -251,16 +251,14 @@ def _merge(regions: list[PlateRegion], overlap: float) -> list[PlateRegion]:
     or more of the smaller one's area (the same plate found at two sizes, or a piece of it)."""
     kept: list[PlateRegion] = []
     for region in sorted(regions, key=lambda r: -r.score):
-        box = region.box
-        for other in kept:
-            width = min(box.x2, other.box.x2) - max(box.x1, other.box.x1)
-            height = min(box.y2, other.box.y2) - max(box.y1, other.box.y1)
-            smaller = min(box.area, other.box.area)
-            if width > 0 and height > 0 and width * height >= overlap * smaller > 0:
-                break
-        else:
+        if not any(_covers(region.box, other.box, overlap) for other in kept):
             kept.append(region)
     return kept
+
+
+def _covers(a: Box, b: Box, overlap: float) -> bool:
+    inter = a.intersection(b)
+    return inter > 0 and inter >= overlap * min(a.area, b.area)
 
 
 def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -378,17 +376,19 @@ class YoloPoseLocalizer(Localizer, Configurable):
         for level in range(max((len(s) for s in sizes), default=0)):
             todo = [i for i, s in enumerate(sizes) if len(s) > level]
             chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
+            pixels = 0
             for n, i in enumerate(todo):
-                chunk.append((i, *letterbox(images[i], sizes[i][level])))
-                pixels = sum(c.shape[0] * c.shape[1] for _, c, _ in chunk)
+                canvas, placement = letterbox(images[i], sizes[i][level])
+                chunk.append((i, canvas, placement))
+                pixels += canvas.shape[0] * canvas.shape[1]
                 if n == len(todo) - 1 or pixels >= MAX_BATCH_PIXELS:
                     canvases = [canvas for _, canvas, _ in chunk]
-                    for (j, _, placement), detections in zip(
+                    for (j, _, where), detections in zip(
                         chunk, self._detect(canvases), strict=True
                     ):
                         height, width = images[j].shape[:2]
-                        found[j] += self._regions(detections, placement, width, height)
-                    chunk = []
+                        found[j] += self._regions(detections, where, width, height)
+                    chunk, pixels = [], 0
         return [
             regions if len(s) == 1 else _merge(regions, self.nms_iou)[: self.max_detections]
             for regions, s in zip(found, sizes, strict=True)

@@ -179,12 +179,14 @@ def plate_csv_row(
     *,
     plate_px: float | None = None,
     hidden: Collection[Field] = (),
+    box: tuple[float, float, float, float] | None = None,
 ) -> dict[str, str]:
     """One ``labels.csv`` row in the real-dev schema for ``plate`` seen at ``corners``.
 
     ``number`` is the designation as printed (``12-34``, ``・・12``), ``color`` the plate's
     background colour, ``box_xywh`` the corners' bounding box as ``"x y w h"`` (as real-dev
-    writes it); ``notes`` holds ``scheme=...;corners=x1,y1,...,x4,y4`` (and ``plate_px``, the
+    writes it), or ``box`` ``(x1, y1, x2, y2)`` when given (the visible part of a cut
+    plate); ``notes`` holds ``scheme=...;corners=x1,y1,...,x4,y4`` (and ``plate_px``, the
     plate's width in the camera image, a difficulty measure). The ``hidden`` fields (an
     occluder covers them, :func:`jlpr.synth.scenes.hidden_fields`) are left empty, as a
     person labelling the picture would leave them, and named in ``notes`` as ``hidden=...``.
@@ -192,7 +194,7 @@ def plate_csv_row(
     if plate.office is None or plate.scheme is None or plate.designation_text is None:
         raise ValueError(f"a dataset row needs a complete plate with a scheme, got {plate}")
     pts = np.asarray(corners, dtype=np.float64).reshape(4, 2)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    (x1, y1), (x2, y2) = (pts.min(axis=0), pts.max(axis=0)) if box is None else (box[:2], box[2:])
     notes = [
         f"scheme={plate.scheme.value}",
         "corners=" + ",".join(_fmt(v) for v in pts.reshape(-1)),
@@ -212,7 +214,7 @@ def plate_csv_row(
         "kana": shown(Field.KANA, plate.kana),
         "number": shown(Field.DESIGNATION, plate.designation_text),
         "color": plate.scheme.background.value,
-        "box_xywh": " ".join(_fmt(v) for v in (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])),
+        "box_xywh": " ".join(_fmt(v) for v in (x1, y1, x2 - x1, y2 - y1)),
         "notes": ";".join(notes),
     }
 
@@ -373,12 +375,10 @@ def scene_csv_rows(file: str, scene: Scene) -> list[dict[str, str]]:
     """The ``labels.csv`` rows (real-dev schema) of ``scene`` saved as ``file``: one per plate,
     its box the visible part of the plate and the fields the image edge or an occluder hides
     left empty; one row with only ``file`` set for a scene without plates."""
-    rows = []
-    for item in scene.plates:
-        row = plate_csv_row(file, item.plate, item.corners, hidden=item.hidden)
-        x1, y1, x2, y2 = item.box
-        row["box_xywh"] = " ".join(_fmt(v) for v in (x1, y1, x2 - x1, y2 - y1))
-        rows.append(row)
+    rows = [
+        plate_csv_row(file, item.plate, item.corners, hidden=item.hidden, box=item.box)
+        for item in scene.plates
+    ]
     return rows or [dict.fromkeys(CSV_FIELDS, "") | {"file": file}]
 
 
