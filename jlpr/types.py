@@ -316,7 +316,9 @@ class Plate:
     designation: int | None
     scheme: ColorScheme | None = None
     confidence: float = 1.0
-    """Probability that the whole plate is read right (detection included when detected)."""
+    """How sure the reader is of the whole plate, in [0, 1]: the product of the field
+    confidences and, for a detected plate, the localizer's score. A cautious estimate of the
+    probability that the plate is read right (docs/models.md, "Plate confidence")."""
     box: Box | None = None
     corners: Quad | None = None
     detection_score: float | None = None
