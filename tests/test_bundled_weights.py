@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from jlpr import ColorScheme, PlateReader, RectifyMethod
+from jlpr.cli import main
 from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir, read_config, sha256_file
 from jlpr.types import Quad
 
@@ -41,6 +43,24 @@ def test_the_bundled_reader_reads_the_example_scene_exactly(reader: PlateReader)
     # localizer's own corners were 5.1 % off, docs/models.md).
     assert np.abs(found - truth).max() < 0.04 * (truth[1, 0] - truth[0, 0])
     assert plate.confidence >= reader.min_confidence
+
+
+def test_a_small_plate_in_a_large_frame_is_found_only_by_the_larger_search(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The example scene at a quarter of its size in a 2560x1440 frame: its plate is 57 px
+    # wide, 14 px once the frame is shrunk to the localizer's 640 px, 28 px at 1280 px.
+    label = json.loads((EXAMPLES / "car.json").read_text(encoding="utf-8"))
+    frame = Image.new("RGB", (2560, 1440), (90, 90, 90))
+    with Image.open(EXAMPLES / "car.jpg") as car:
+        frame.paste(car.resize((320, 180), Image.Resampling.LANCZOS), (853, 720))
+    path = tmp_path / "big.png"
+    frame.save(path)
+    monkeypatch.delenv("JLPR_WEIGHTS", raising=False)
+    assert main(["read", str(path)]) == 0
+    assert capsys.readouterr().out.split("\t")[1] == label["text"]
+    assert main(["read", str(path), "--min-scale", "0"]) == 0
+    assert capsys.readouterr().out == ""
 
 
 def test_the_bundled_reader_reports_nothing_on_a_plateless_image(reader: PlateReader) -> None:

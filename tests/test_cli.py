@@ -84,11 +84,12 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert "usage:" in err
 
 
+@pytest.mark.parametrize("option", ["--min-confidence", "--min-scale"])
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "high"])
-def test_min_confidence_outside_0_to_1_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str
+def test_fractions_outside_0_to_1_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str
 ) -> None:
-    status, _, err = run(capsys, "read", tmp_path / "car.png", "--min-confidence", value)
+    status, _, err = run(capsys, "read", tmp_path / "car.png", option, value)
     assert status == 2
     assert "expected a number from 0 to 1" in err
 
@@ -207,6 +208,15 @@ def test_min_confidence_drops_less_sure_plates(
         capsys, "read", image, "--min-confidence", "0.99", "--weights", saved_reader_dir
     )
     assert (status, out) == (0, "")
+
+
+def test_min_scale_needs_a_localizer_that_has_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
+) -> None:
+    image = write_scene(tmp_path / "car.png")
+    status, out, err = run(capsys, "read", image, "--min-scale", "0", "--weights", saved_reader_dir)
+    assert (status, out) == (1, "")
+    assert "--min-scale" in err and "ThresholdLocalizer" in err
 
 
 def test_max_pixels_refuses_large_images(
