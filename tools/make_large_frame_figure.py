@@ -1,11 +1,12 @@
 """Write ``docs/img/large_frame.jpg``: small plates in a 1920x1080 frame, found at two sizes.
 
 A procedural street scene (no vehicle photo) with plates 2-3.5 % of the frame wide (38-67
-px), from a fixed seed: the first scene of that seed with at least ``--plates`` plates (seeds
-0, the default, 1 and 2 all show the gain; with plates 2.5-5 % wide, seed 5 showed none). It is read twice
-with the bundled reader, at ``min_confidence`` 0 so that every find shows: searched at 640
-px only (``min_scale`` 0) and at 640 and 1280 px (``min_scale`` 0.5, the default). The two
-drawn frames are stacked, halved, with the number of plates found and read exactly.
+px), from a fixed seed: the first scene of that seed with at least ``--plates`` plates
+(seeds 0, the default, 1 and 2 all show the gain; with plates 2.5-5 % wide, seed 5 showed
+none). It is read twice with the bundled reader, at ``min_confidence`` 0 so that every find
+shows: searched at 640 px only (``min_scale`` 0) and at 640 and 1280 px (``min_scale`` 0.5,
+the default). The two drawn frames are stacked, halved, with the number of plates found and
+read exactly.
 
 Run: ``python tools/make_large_frame_figure.py [--out docs/img/large_frame.jpg] [--seed 0]``.
 """
