@@ -3,9 +3,11 @@
 Each field classifier gives its top candidates with probabilities. The decoder keeps only
 candidates that the plate rules allow (a real region name, a classification number of the
 right grammar, one of the 50 kana, a designation 1-9999 in its printed form, a colour
-scheme) and picks the best combination, with one cross-field rule: the kana must be used
+scheme) and picks the best combination, with two cross-field rules: the kana must be used
 on the vehicle class and usage that the colour scheme shows (yellow plates are kei, so
-``り`` there is commercial and cannot be on a private yellow plate).
+``り`` there is commercial and cannot be on a private yellow plate), and the classification
+number should fit that vehicle class (a yellow plate's number starts with 4-8, and 580 is
+kei where 530 is registered), a preference that gives way when no candidate fits.
 
 A field whose best valid candidate is below ``min_field_confidence``, or that has no valid
 candidate at all, is left unreadable (``None``) rather than guessed.
@@ -21,6 +23,7 @@ from jlpr.errors import InvalidPlateError
 from jlpr.rules import (
     ColorScheme,
     Office,
+    classification_fits,
     lookup_office,
     parse_designation,
     scheme_allows_kana,
@@ -80,7 +83,9 @@ def decode_readings(
     kanas = _valid_candidates(readings.get(Field.KANA), validate_kana)
     schemes = _valid_candidates(readings.get(Field.SCHEME), ColorScheme)
 
-    kana, scheme = _best_kana_and_scheme(kanas, schemes, min_field_confidence)
+    kana, classification, scheme = _best_kana_class_and_scheme(
+        kanas, classes, schemes, min_field_confidence
+    )
     confidences: dict[Field, float] = {}
 
     def pick(field: Field, candidates: list[tuple[V, float]]) -> V | None:
@@ -97,7 +102,7 @@ def decode_readings(
     chosen_scheme = pick(Field.SCHEME, [scheme] if scheme else [])
     return DecodedFields(
         office=pick(Field.OFFICE, offices),
-        classification=pick(Field.CLASSIFICATION, classes),
+        classification=pick(Field.CLASSIFICATION, [classification] if classification else []),
         kana=chosen_kana,
         designation=pick(Field.DESIGNATION, numbers),
         scheme=chosen_scheme,
@@ -105,31 +110,66 @@ def decode_readings(
     )
 
 
-def _best_kana_and_scheme(
-    kanas: list[tuple[str, float]],
-    schemes: list[tuple[ColorScheme, float]],
-    min_field_confidence: float,
-) -> tuple[tuple[str, float] | None, tuple[ColorScheme, float] | None]:
-    """The consistent (kana, scheme) pair of highest joint probability.
+_Kana = tuple[str, float]
+_Class = tuple[str, float]
+_Scheme = tuple[ColorScheme, float]
 
-    When one side is unreadable it constrains nothing: the other side is taken alone.
+
+def _best_kana_class_and_scheme(
+    kanas: list[_Kana],
+    classes: list[_Class],
+    schemes: list[_Scheme],
+    min_field_confidence: float,
+) -> tuple[_Kana | None, _Class | None, _Scheme | None]:
+    """Kana, classification number and scheme chosen together so that they agree.
+
+    The kana must be used on the scheme (a hard rule: anything else is a plate that cannot
+    exist). The classification number should fit the scheme's vehicle class
+    (:func:`~jlpr.rules.classification_fits`, numbering practice rather than law): among the
+    (kana, scheme) pairs the kana rule allows, the decoder takes the one of highest joint
+    probability counting the best readable classification that fits each scheme; when none
+    fits any of them, the classification is read alone. An unreadable field constrains
+    nothing.
     """
     readable_kanas = [k for k in kanas if k[1] >= min_field_confidence]
+    readable_classes = [c for c in classes if c[1] >= min_field_confidence]
     readable_schemes = [s for s in schemes if s[1] >= min_field_confidence]
-    if not readable_kanas or not readable_schemes:
-        return (kanas[0] if kanas else None, schemes[0] if schemes else None)
-    best: tuple[float, tuple[str, float], tuple[ColorScheme, float]] | None = None
-    for kana in readable_kanas:
-        for scheme in readable_schemes:
-            if not scheme_allows_kana(scheme[0], kana[0]):
-                continue
-            joint = kana[1] * scheme[1]
-            if best is None or joint > best[0]:
-                best = (joint, kana, scheme)
-    if best is None:
+    top_kana = kanas[0] if kanas else None
+    top_class = classes[0] if classes else None
+    if not readable_schemes:
+        return top_kana, top_class, schemes[0] if schemes else None
+    kana_options: list[_Kana | None] = list(readable_kanas) or [None]
+    pairs = [
+        (kana, scheme)
+        for kana in kana_options
+        for scheme in readable_schemes
+        if kana is None or scheme_allows_kana(scheme[0], kana[0])
+    ]
+    if not pairs:
         # Nothing consistent among the readable candidates: trust the surer field and drop
         # the other rather than report a plate that cannot exist.
         if readable_kanas[0][1] >= readable_schemes[0][1]:
-            return readable_kanas[0], None
-        return None, readable_schemes[0]
-    return best[1], best[2]
+            return readable_kanas[0], top_class, None
+        return None, top_class, readable_schemes[0]
+
+    def fitting(scheme: _Scheme) -> _Class | None:
+        vehicle_class = scheme[0].vehicle_class
+        return next((c for c in readable_classes if classification_fits(c[0], vehicle_class)), None)
+
+    counts_class = any(fitting(scheme) is not None for _, scheme in pairs)
+
+    def joint(pair: tuple[_Kana | None, _Scheme]) -> float:
+        kana, scheme = pair
+        probability = scheme[1] * (kana[1] if kana is not None else 1.0)
+        if counts_class:
+            fit = fitting(scheme)
+            probability *= fit[1] if fit is not None else 0.0
+        return probability
+
+    kana, scheme = max(pairs, key=joint)
+    fit = fitting(scheme)
+    return (
+        kana if kana is not None else top_kana,
+        fit if fit is not None else top_class,
+        scheme,
+    )

@@ -57,6 +57,49 @@ def test_kana_and_scheme_are_chosen_together_so_they_agree() -> None:
     assert (decoded.kana, decoded.scheme) == ("る", ColorScheme.PRIVATE_KEI)
 
 
+def test_the_classification_steers_the_scheme_to_its_vehicle_class() -> None:
+    # 580 is a kei number (lower two digits 80-99): with the colour unsure, the yellow
+    # scheme wins over the individually likelier white one.
+    scheme = reading(Field.SCHEME, ("private", 0.55), ("private_kei", 0.45))
+    cls = reading(Field.CLASSIFICATION, ("580", 0.9), ("530", 0.05))
+    decoded = decode_readings(readings(classification=cls, scheme=scheme), 0.2)
+    assert (decoded.classification, decoded.scheme) == ("580", ColorScheme.PRIVATE_KEI)
+    assert decoded.confidences[Field.SCHEME] == 0.45
+
+
+def test_the_scheme_steers_the_classification_to_a_fitting_number() -> None:
+    scheme = reading(Field.SCHEME, ("private_kei", 0.9), ("private", 0.1))
+    cls = reading(Field.CLASSIFICATION, ("560", 0.6), ("580", 0.35))
+    decoded = decode_readings(readings(classification=cls, scheme=scheme), 0.2)
+    assert (decoded.classification, decoded.scheme) == ("580", ColorScheme.PRIVATE_KEI)
+    assert decoded.confidences[Field.CLASSIFICATION] == 0.35
+
+
+def test_a_classification_that_fits_no_scheme_is_still_read() -> None:
+    # The vehicle-class rule is a preference: with no fitting candidate both stay as read.
+    scheme = reading(Field.SCHEME, ("private_kei", 0.9))
+    cls = reading(Field.CLASSIFICATION, ("130", 0.8), ("330", 0.1))
+    decoded = decode_readings(readings(classification=cls, scheme=scheme), 0.2)
+    assert (decoded.classification, decoded.scheme) == ("130", ColorScheme.PRIVATE_KEI)
+
+
+def test_an_unreadable_classification_constrains_nothing() -> None:
+    scheme = reading(Field.SCHEME, ("private", 0.55), ("private_kei", 0.45))
+    cls = reading(Field.CLASSIFICATION, ("580", 0.25))
+    decoded = decode_readings(readings(classification=cls, scheme=scheme), 0.3)
+    assert decoded.classification is None and decoded.scheme is ColorScheme.PRIVATE
+    assert decoded.confidences[Field.CLASSIFICATION] == 0.25
+
+
+def test_with_the_kana_unreadable_the_classification_still_steers_the_scheme() -> None:
+    scheme = reading(Field.SCHEME, ("private", 0.55), ("private_kei", 0.45))
+    cls = reading(Field.CLASSIFICATION, ("580", 0.9))
+    kana = reading(Field.KANA, ("さ", 0.1))
+    decoded = decode_readings(readings(classification=cls, scheme=scheme, kana=kana), 0.3)
+    assert decoded.kana is None and decoded.confidences[Field.KANA] == 0.1
+    assert decoded.scheme is ColorScheme.PRIVATE_KEI
+
+
 def test_a_field_below_the_threshold_is_unreadable_not_guessed() -> None:
     decoded = decode_readings(readings(office=reading(Field.OFFICE, ("品川", 0.2))), 0.3)
     assert decoded.office is None

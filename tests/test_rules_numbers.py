@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from jlpr.errors import InvalidPlateError
 from jlpr.rules import (
     CLASSIFICATION_LETTERS,
+    VehicleClass,
+    classification_fits,
     format_designation,
     parse_designation,
     validate_classification,
@@ -85,6 +87,44 @@ def test_a_classification_has_at_most_3_characters() -> None:
 def test_an_empty_classification_is_rejected(text: str) -> None:
     with pytest.raises(InvalidPlateError, match="empty"):
         validate_classification(text)
+
+
+KEI, REGISTERED = VehicleClass.KEI, VehicleClass.REGISTERED
+
+
+@pytest.mark.parametrize(
+    ("classification", "kei", "registered"),
+    [
+        ("580", True, False),  # kei passenger: lower two digits 80-99
+        ("599", True, False),
+        ("480", True, False),
+        ("880", True, False),
+        ("59C", True, False),  # letter third, the kei range kept (a kei 59C is on record)
+        ("530", False, True),  # registered small passenger: 00-79
+        ("479", False, True),
+        ("300", False, True),  # 3, 1, 2, 9, 0: registered only, whatever follows
+        ("390", False, True),
+        ("100", False, True),
+        ("9A6", False, True),
+        ("3", False, True),
+        ("5A0", True, True),  # a letter second tells nothing
+        ("58", True, True),  # 1-2 characters: only the first digit counts
+        ("5", True, True),
+        ("8", True, True),
+    ],
+)
+def test_a_classification_fits_kei_or_registered_vehicles(
+    classification: str, kei: bool, registered: bool
+) -> None:
+    assert classification_fits(classification, KEI) is kei
+    assert classification_fits(classification, REGISTERED) is registered
+
+
+@given(st.text(alphabet=DIGITS + CLASSIFICATION_LETTERS, min_size=0, max_size=2))
+def test_every_valid_classification_fits_at_least_one_vehicle_class(rest: str) -> None:
+    for first in DIGITS:
+        value = validate_classification(first + rest)
+        assert classification_fits(value, KEI) or classification_fits(value, REGISTERED)
 
 
 def test_a_classification_given_as_an_int_is_rejected() -> None:

@@ -18,6 +18,8 @@ from jlpr.rules.kana import (
 )
 from jlpr.rules.numbers import (
     CLASSIFICATION_LETTERS,
+    KEI_FIRST_DIGITS,
+    classification_fits,
     format_designation,
     parse_designation,
     validate_classification,
@@ -35,6 +37,7 @@ __all__ = [
     "CLASSIFICATION_LETTERS",
     "HIRAGANA",
     "KANA",
+    "KEI_FIRST_DIGITS",
     "LATIN_KANA",
     "OFFICES",
     "ColorScheme",
@@ -44,6 +47,7 @@ __all__ = [
     "PlateColor",
     "Usage",
     "VehicleClass",
+    "classification_fits",
     "format_designation",
     "kana_usage",
     "lookup_office",

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from jlpr.errors import InvalidPlateError
 from jlpr.rules._common import DASHES, DOTS, nfkc
+from jlpr.rules.kana import VehicleClass
 
 __all__ = [
     "CLASSIFICATION_LETTERS",
+    "KEI_FIRST_DIGITS",
+    "classification_fits",
     "format_designation",
     "parse_designation",
     "validate_classification",
@@ -24,6 +27,10 @@ CLASSIFICATION_LETTERS: str = "ACFHKLMPXY"
 
 Letters that look like digits (B, I, O, ...) were left out.
 """
+
+KEI_FIRST_DIGITS: str = "45678"
+"""First digits of kei classification numbers: 4/6 freight, 5/7 passenger, 8 special use."""
+_KEI_SECOND_DIGITS = frozenset("89")
 
 _DIGITS = frozenset("0123456789")
 _ALLOWED_LATER = _DIGITS | frozenset(CLASSIFICATION_LETTERS)
@@ -57,6 +64,24 @@ def validate_classification(text: str) -> str:
             reason = f"position {position} must be a digit or one of {letters}, got {char!r}"
             raise InvalidPlateError("classification", text, reason)
     return value
+
+
+def classification_fits(classification: str, vehicle_class: VehicleClass) -> bool:
+    """Whether the canonical ``classification`` is used on vehicles of ``vehicle_class``.
+
+    Kei numbers start with 4-8 (:data:`KEI_FIRST_DIGITS`). Among 3-character numbers
+    starting with 4-8 and a digit second, kei ones take the lower two digits 80-99 and
+    registered ones the rest, so that the two never collide under one region name (580 is
+    kei, 530 registered). A letter second (``5A0``) tells nothing, nor do registered
+    numbers starting with 0-3 or 9, or 1-2 character kei numbers past their first digit.
+    """
+    first = classification[0]
+    if first not in KEI_FIRST_DIGITS:
+        return vehicle_class is VehicleClass.REGISTERED
+    if len(classification) == 3 and classification[1] in _DIGITS:
+        kei_range = classification[1] in _KEI_SECOND_DIGITS
+        return kei_range == (vehicle_class is VehicleClass.KEI)
+    return True
 
 
 def format_designation(number: int) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from jlpr.rules import (
     CLASSIFICATION_LETTERS,
     KANA,
+    KEI_FIRST_DIGITS,
     OFFICES,
     ColorScheme,
     VehicleClass,
@@ -51,8 +52,6 @@ CLASSIFICATION_LENGTH_WEIGHTS: dict[int, float] = {1: 0.1, 2: 0.15, 3: 0.75}
 CLASSIFICATION_LETTER_RATE = 0.25
 """Probability that position 2 or 3 of a classification number is a Latin letter."""
 
-KEI_FIRST_DIGITS = "45678"
-"""Kei classification numbers start with 4/6 (freight), 5/7 (passenger) or 8 (special)."""
 KEI_REALISTIC_RATE = 0.85
 """Share of kei plates whose first classification digit follows :data:`KEI_FIRST_DIGITS`; the
 rest draw any digit so that the classifier does not tie digits to colours."""
