@@ -69,11 +69,11 @@ def validate_classification(text: str) -> str:
 def classification_fits(classification: str, vehicle_class: VehicleClass) -> bool:
     """Whether the canonical ``classification`` is used on vehicles of ``vehicle_class``.
 
-    Kei numbers start with 4-8 (:data:`KEI_FIRST_DIGITS`). Among 3-character numbers
-    starting with 4-8 and a digit second, kei ones take the lower two digits 80-99 and
-    registered ones the rest, so that the two never collide under one region name (580 is
-    kei, 530 registered). A letter second (``5A0``) tells nothing, nor do registered
-    numbers starting with 0-3 or 9, or 1-2 character kei numbers past their first digit.
+    Kei numbers start with 4-8 (:data:`KEI_FIRST_DIGITS`); numbers starting with 0-3 or 9
+    are registered only. Among 3-character numbers starting with 4-8 and a digit second,
+    kei ones take the lower two digits 80-99 and registered ones the rest, so that the two
+    never collide under one region name (580 is kei, 530 registered). A letter second
+    (``5A0``) tells nothing, nor does a 1-2 character number past its first digit.
     """
     first = classification[0]
     if first not in KEI_FIRST_DIGITS:
