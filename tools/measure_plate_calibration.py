@@ -36,15 +36,13 @@ import torch
 
 from jlpr import PlateReader
 from jlpr.decode import decode_readings
-from jlpr.evaluation.runner import evaluate
+from jlpr.evaluation.metrics import expected_calibration_error
+from jlpr.evaluation.runner import CALIBRATION_BINS, TEXT_FIELDS, evaluate
 from jlpr.types import Field, Plate
 
 FEATURES = (Field.OFFICE, Field.CLASSIFICATION, Field.KANA, Field.DESIGNATION, Field.SCHEME)
 """Log confidence of each of these fields, then the log detection score (0 for crops)."""
-BINS = 15
 FLOOR = 1e-6
-TEXT = ("office", "classification", "kana", "designation")
-"""The label fields of an exact read (``jlpr eval``'s rule)."""
 
 
 @dataclass
@@ -82,7 +80,7 @@ def collect(reader: PlateReader, spec: str) -> Found:
                 right.append(False)
             else:
                 fields = result.image.plates[match].fields
-                truth = tuple(fields[f] for f in TEXT)
+                truth = tuple(fields[f] for f in TEXT_FIELDS)
                 right.append(_text(plate) == truth)
     return Found(
         spec,
@@ -116,13 +114,7 @@ def fit(features: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def ece(confidence: np.ndarray, right: np.ndarray) -> float:
-    index = np.minimum((confidence * BINS).astype(int), BINS - 1)
-    total = 0.0
-    for b in range(BINS):
-        members = index == b
-        if members.any():
-            total += members.sum() * abs(confidence[members].mean() - right[members].mean())
-    return total / max(len(confidence), 1)
+    return expected_calibration_error(confidence.tolist(), right.tolist(), CALIBRATION_BINS)
 
 
 def log_loss(confidence: np.ndarray, right: np.ndarray) -> float:
