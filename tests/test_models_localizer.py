@@ -50,7 +50,9 @@ class FixedDetections(torch.nn.Module):
 
 
 def localizer_with(rows: list[list[float]], **options: Any) -> YoloPoseLocalizer:
-    localizer = YoloPoseLocalizer(**options)
+    """A localizer whose network finds ``rows`` in every view; searching one view per image
+    (``stretch`` 1) unless ``options`` say otherwise."""
+    localizer = YoloPoseLocalizer(**{"stretch": 1.0, **options})
     localizer._inference = FixedDetections(rows)
     return localizer
 
@@ -172,6 +174,21 @@ def test_letterbox_never_enlarges_a_small_image() -> None:
     assert (canvas[:30, :50] == image).all()
 
 
+def test_a_stretched_view_widens_the_image_and_keeps_its_pixel_count() -> None:
+    # 1280 x 720 -> 640 x 360 as usual, then x sqrt(2) wide and / sqrt(2) high: 905 x 255.
+    image = noise_image(1280, 720)
+    canvas, placement = letterbox(image, imgsz=640, stretch=2.0)
+    assert placement.resized == (905, 255)
+    assert placement.scale == pytest.approx((905 / 1280, 255 / 720))
+    assert canvas.shape == (256, 928, 3)
+    back = placement.to_image(np.array([[905.0, 255.0], [452.5, 0.0]], dtype=np.float32))
+    assert_points(back, [(1280, 720), (640, 0)])
+    # Enlarged along one axis, the image is interpolated, not each column repeated.
+    canvas, placement = letterbox(noise_image(40, 40), imgsz=640, stretch=4.0)
+    assert placement.resized == (80, 20)
+    assert not (canvas[:20, 0:80:2] == canvas[:20, 1:80:2]).all()
+
+
 def test_network_points_map_back_with_the_per_axis_scale() -> None:
     # 333 x 777 -> 274 x 640: the two axes are scaled slightly differently by rounding.
     _, placement = letterbox(noise_image(333, 777), imgsz=640)
@@ -216,6 +233,17 @@ def test_detections_below_min_score_are_dropped_and_boxes_clipped_to_the_image()
     ]
     regions = localizer_with(rows, min_score=0.25).locate(noise_image(640, 360))
     assert [r.box.to_dict() for r in regions] == [{"x1": 600, "y1": 300, "x2": 640, "y2": 360}]
+
+
+def test_a_detection_in_the_padding_is_dropped_not_clipped_to_an_empty_box() -> None:
+    # 640 x 360 is padded to 640 x 384: a detection in rows 362-380 lies outside the image.
+    corners = [(0, 0, 0.9)] * 4
+    rows = [
+        corner_row((100, 362, 160, 380), 0.9, corners),
+        corner_row((10, 10, 50, 30), 0.8, corners),
+    ]
+    regions = localizer_with(rows).locate(noise_image(640, 360))
+    assert [r.box.to_xywh() for r in regions] == [pytest.approx((10, 10, 40, 20))]
 
 
 def test_locate_batch_maps_each_image_with_its_own_scale() -> None:
@@ -280,7 +308,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
             ],
         }
     )
-    localizer = YoloPoseLocalizer()
+    localizer = YoloPoseLocalizer(stretch=1.0)
     localizer._inference = network
     regions = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640), (736, 1280)]
@@ -292,7 +320,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
 
 def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
     network = DetectionsBySize({640: [plate_row((100, 100, 140, 120), 0.6)]})
-    localizer = YoloPoseLocalizer(min_scale=0.0)
+    localizer = YoloPoseLocalizer(min_scale=0.0, stretch=1.0)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640)]
@@ -302,7 +330,7 @@ def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
 def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() -> None:
     row = plate_row((100, 100, 140, 120), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row]})
-    localizer = YoloPoseLocalizer()
+    localizer = YoloPoseLocalizer(stretch=1.0)
     localizer._inference = network
     big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
     # First both images at 640 in one pass (padded to the larger canvas), then the big one.
@@ -312,6 +340,48 @@ def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() ->
         pytest.approx((150, 150, 60, 30)),  # 1280 pass, scale 2/3: not the same plate
     ]
     assert [r.box.to_xywh() for r in small] == [pytest.approx((100, 100, 40, 20))]
+
+
+@pytest.mark.parametrize(
+    ("stretch", "expected"),
+    [
+        (1.0, [(640, 1.0), (1280, 1.0)]),
+        (2.0, [(640, 1.0), (1280, 1.0), (640, 2.0), (1280, 2.0)]),
+        (0.5, [(640, 1.0), (1280, 1.0), (640, 0.5), (1280, 0.5)]),
+    ],
+)
+def test_every_size_is_searched_again_stretched_unless_stretch_is_1(
+    stretch: float, expected: list[tuple[int, float]]
+) -> None:
+    assert YoloPoseLocalizer(stretch=stretch).views(1920, 1080) == expected
+
+
+def test_a_plate_seen_from_the_side_is_found_in_the_stretched_view_and_mapped_back() -> None:
+    # 1280 x 720: the plain view is 640 x 384 (scale 1/2), the stretched one 928 x 256 (905 x
+    # 255 of image). The plain view sees a piece of the plate; the stretched view sees it whole
+    # and scores higher, so its box (in image pixels, undoing both axes' scales) is kept.
+    sx, sy = 905 / 1280, 255 / 720
+    network = DetectionsBySize(
+        {
+            640: [plate_row((100, 100, 120, 140), 0.4)],
+            928: [plate_row((100 * sx / 0.5, 100 * sy / 0.5, 140 * sx / 0.5, 140 * sy / 0.5), 0.7)],
+        }
+    )
+    localizer = YoloPoseLocalizer(stretch=2.0)
+    localizer._inference = network
+    (region,) = localizer.locate(noise_image(1280, 720))
+    assert [s[2:] for s in network.shapes] == [(384, 640), (256, 928)]
+    assert region.score == pytest.approx(0.7)
+    assert region.box.to_dict() == pytest.approx({"x1": 200, "y1": 200, "x2": 280, "y2": 280})
+    assert region.corners is not None
+    assert_points(region.corners.points, [(200, 200), (280, 200), (280, 280), (200, 280)])
+
+
+def test_stretch_is_checked_and_saved() -> None:
+    for bad in (0.2, 4.5):
+        with pytest.raises(ConfigError, match="stretch"):
+            YoloPoseLocalizer(stretch=bad)
+    assert YoloPoseLocalizer(stretch=1.5).get_config()["stretch"] == 1.5
 
 
 def test_min_scale_is_checked_and_saved() -> None:
