@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["angle", "count", "positive_int", "probability"]
+__all__ = ["angle", "count", "positive_int", "probability", "stretch"]
 
 
 def _integer(text: str) -> int:
@@ -49,3 +49,8 @@ def probability(text: str) -> float:
 def angle(text: str) -> float:
     """An angle in degrees from 0 to 89 (a largest pose angle)."""
     return _bounded(text, 0.0, 89.0, "degrees from 0 to 89")
+
+
+def stretch(text: str) -> float:
+    """A widening factor from 0.25 to 4 (the localizer's ``stretch``, 1 for none)."""
+    return _bounded(text, 0.25, 4.0, "a number from 0.25 to 4")

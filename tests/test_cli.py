@@ -94,6 +94,15 @@ def test_fractions_outside_0_to_1_are_usage_errors(
     assert "expected a number from 0 to 1" in err
 
 
+@pytest.mark.parametrize("value", ["0.2", "5", "wide"])
+def test_stretch_outside_its_range_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str
+) -> None:
+    status, _, err = run(capsys, "read", tmp_path / "car.png", "--stretch", value)
+    assert status == 2
+    assert "expected a number from 0.25 to 4" in err
+
+
 def test_installed_console_script_prints_help() -> None:
     script = shutil.which("jlpr", path=str(Path(sys.executable).parent))
     command = [script] if script else [sys.executable, "-m", "jlpr.cli"]
@@ -210,13 +219,18 @@ def test_min_confidence_drops_less_sure_plates(
     assert (status, out) == (0, "")
 
 
-def test_min_scale_needs_a_localizer_that_has_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
+@pytest.mark.parametrize(("option", "value"), [("--min-scale", "0"), ("--stretch", "2")])
+def test_search_options_need_a_localizer_that_has_them(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    saved_reader_dir: Path,
+    option: str,
+    value: str,
 ) -> None:
     image = write_scene(tmp_path / "car.png")
-    status, out, err = run(capsys, "read", image, "--min-scale", "0", "--weights", saved_reader_dir)
+    status, out, err = run(capsys, "read", image, option, value, "--weights", saved_reader_dir)
     assert (status, out) == (1, "")
-    assert "--min-scale" in err and "ThresholdLocalizer" in err
+    assert option in err and "ThresholdLocalizer" in err
 
 
 def test_max_pixels_refuses_large_images(
