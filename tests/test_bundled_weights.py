@@ -8,15 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from jlpr import ColorScheme, Plate, PlateReader, RectifyMethod
 from jlpr.cli import main
-from jlpr.geometry import homography
 from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir, read_config, sha256_file
-from jlpr.synth.backgrounds import car_paint
-from jlpr.synth.render import render_plate
-from jlpr.synth.warp import compose, pose_homography, translation, warp_pil
+from jlpr.synth.scenes import plate_on_panel, posed_corners
 from jlpr.types import Quad
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -67,30 +64,14 @@ def test_a_small_plate_in_a_large_frame_is_found_only_by_the_larger_search(
     assert capsys.readouterr().out == ""
 
 
-def oblique_scene(yaw: float) -> tuple[Image.Image, np.ndarray]:
-    """The example plate, 230 px wide when frontal, turned by ``yaw`` degrees (its right
-    edge away) on a painted car panel; the frame and the plate's corners in it."""
-    rng = np.random.default_rng(20261121)
-    frame = Image.fromarray(car_paint(rng, 1280, 720, bumper_y=0.72))
-    rendered = render_plate(Plate.parse("品川330さ12-34"), rng=rng, width=512, margin=0.05)
-    rgba = Image.fromarray(np.dstack([rendered.image, rendered.alpha]), "RGBA")
-    pose = compose(pose_homography(230, 115, yaw=yaw, distance=3.0), translation(660, 490))
-    rectangle = np.array([[0, 0, 1], [230, 0, 1], [230, 115, 1], [0, 115, 1]], dtype=float)
-    points = rectangle @ pose.T
-    corners = points[:, :2] / points[:, 2:]
-    to_frame = homography(rendered.corners.astype(np.float64), corners)
-    patch = warp_pil(rgba, to_frame, frame.size, fill=(0, 0, 0, 0))
-    frame.paste(patch, (0, 0), patch)
-    return frame.filter(ImageFilter.GaussianBlur(0.6)), corners
-
-
 def test_a_plate_seen_from_the_side_is_read_through_the_stretched_view(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Turned by 70 degrees the plate is 81 x 136 px on screen, taller than wide: searched
     # as it is, the reader reports nothing (measured 2026-11-21); in the view twice as wide
     # it is read exactly, with corners from that view mapped back to the frame.
-    frame, corners = oblique_scene(70.0)
+    corners = posed_corners(230, (660, 490), yaw=70)
+    frame = plate_on_panel(Plate.parse("品川330さ12-34", scheme=ColorScheme.PRIVATE), corners)
     path = tmp_path / "side.png"
     frame.save(path)
     monkeypatch.delenv("JLPR_WEIGHTS", raising=False)

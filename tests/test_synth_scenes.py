@@ -24,6 +24,8 @@ from jlpr.synth.scenes import (
     load_vehicle_photos,
     make_plate_sample,
     make_scene,
+    plate_on_panel,
+    posed_corners,
     split_vehicle_photos,
 )
 from jlpr.synth.warp import rectangle
@@ -224,3 +226,25 @@ def test_scene_config_rejects_nonsense() -> None:
         SceneConfig(crop=8)
     with pytest.raises(ValueError, match="loose_margin"):
         dataclasses.replace(PlateSampleConfig(), loose_margin=(0.3, 0.1))
+
+
+def test_posed_corners_are_the_frontal_rectangle_at_no_turn_and_narrow_when_turned() -> None:
+    np.testing.assert_allclose(
+        posed_corners(200, (300, 100)), rectangle(200, 100, 200, 50), atol=1e-9
+    )
+    turned = posed_corners(200, (300, 100), yaw=70)
+    width = turned[:, 0].max() - turned[:, 0].min()
+    height = turned[:, 1].max() - turned[:, 1].min()
+    assert width < height  # seen from the side: taller than wide
+    assert turned[1, 1] > turned[0, 1]  # the right edge turned away: shorter (keystone)
+
+
+def test_plate_on_panel_draws_the_plate_at_its_corners_and_repeats_itself() -> None:
+    plate = Plate.parse("品川330さ12-34")
+    corners = [(100.0, 60.0), (300.0, 60.0), (300.0, 160.0), (100.0, 160.0)]
+    image = np.asarray(plate_on_panel(plate, corners, size=(400, 240)))
+    assert image.shape == (240, 400, 3)
+    # A private plate is white: the plate area is brighter than the panel around it.
+    assert image[70:150, 110:290].mean() > image[180:, :].mean() + 30
+    again = np.asarray(plate_on_panel(plate, corners, size=(400, 240)))
+    assert (image == again).all()

@@ -77,6 +77,8 @@ __all__ = [
     "load_vehicle_photos",
     "make_plate_sample",
     "make_scene",
+    "plate_on_panel",
+    "posed_corners",
     "split_vehicle_photos",
 ]
 
@@ -1113,3 +1115,50 @@ def _window(
     window = np.ascontiguousarray(frame[y : y + crop, x : x + crop])
     shift = np.array([x, y], dtype=np.float64)
     return window, [_Placed(p.plate, p.corners - shift) for p in placed]
+
+
+# -- single demonstration scenes -------------------------------------------------------------
+
+
+def posed_corners(
+    width: float,
+    centre: tuple[float, float],
+    *,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+    distance: float = 3.0,
+) -> FloatArray:
+    """Corners TL, TR, BR, BL on screen of a plate ``width`` px wide when frontal, centred at
+    ``centre`` and turned by ``yaw``, ``pitch`` and ``roll`` degrees
+    (:func:`jlpr.synth.warp.pose_homography`, ``distance`` in plate widths)."""
+    height = width * CANONICAL_SIZE[1] / CANONICAL_SIZE[0]
+    pose = compose(
+        pose_homography(width, height, yaw=yaw, pitch=pitch, roll=roll, distance=distance),
+        translation(*centre),
+    )
+    return apply_homography(pose, rectangle(width, height))
+
+
+def plate_on_panel(
+    plate: Plate,
+    corners: npt.ArrayLike,
+    *,
+    seed: int = 20261121,
+    size: tuple[int, int] = (1280, 720),
+    blur: float = 0.6,
+) -> Image.Image:
+    """A painted car panel of ``size`` with ``plate`` drawn at ``corners`` (TL, TR, BR, BL).
+
+    One clean plate, no degradation but a light blur: the bundled example
+    (``tools/make_example.py``), the documentation figures and the tests of the bundled
+    weights. The same arguments give the same image.
+    """
+    rng = np.random.default_rng(seed)
+    frame = Image.fromarray(car_paint(rng, size[0], size[1], bumper_y=0.72))
+    rendered = render_plate(plate, rng=rng, width=512, margin=0.05)
+    rgba = Image.fromarray(np.dstack([rendered.image, rendered.alpha]), "RGBA")
+    to_frame = homography(_corners_of(rendered), np.asarray(corners, dtype=np.float64))
+    patch = warp_pil(rgba, to_frame, frame.size, fill=(0, 0, 0, 0))
+    frame.paste(patch, (0, 0), patch)
+    return frame.filter(ImageFilter.GaussianBlur(blur))
