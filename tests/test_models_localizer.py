@@ -377,6 +377,24 @@ def test_a_plate_seen_from_the_side_is_found_in_the_stretched_view_and_mapped_ba
     assert_points(region.corners.points, [(200, 200), (280, 200), (280, 280), (200, 280)])
 
 
+def test_a_batch_runs_plain_and_stretched_views_in_separate_passes() -> None:
+    # 1920 x 1080 has plain views at 640 and 1280, 640 x 360 at 640 only; each also
+    # stretched. The small image's stretched view waits for the big one's (not padded into
+    # the pass of the big one's plain 1280 view).
+    row = plate_row((100, 100, 140, 120), 0.6)
+    network = DetectionsBySize({640: [row], 1280: [row], 928: [row], 1824: [row]})
+    localizer = YoloPoseLocalizer(stretch=2.0)
+    localizer._inference = network
+    big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
+    assert network.shapes == [
+        (2, 3, 384, 640),  # both images, plain, first size
+        (1, 3, 736, 1280),  # the big one, plain, second size
+        (2, 3, 256, 928),  # both images stretched (905 x 255 of 1920 x 1080 and 640 x 360)
+        (1, 3, 512, 1824),  # the big one stretched at its second size (1810 x 509)
+    ]
+    assert len(big) >= 1 and len(small) >= 1
+
+
 def test_stretch_is_checked_and_saved() -> None:
     for bad in (0.2, 4.5):
         with pytest.raises(ConfigError, match="stretch"):

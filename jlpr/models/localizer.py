@@ -415,15 +415,25 @@ class YoloPoseLocalizer(Localizer, Configurable):
         return views
 
     def locate_batch(self, images: Sequence[ImageArray]) -> list[list[PlateRegion]]:
-        """Locate plates in several images, batching the images seen in each view."""
+        """Locate plates in several images, batching the images seen in the same kind of view.
+
+        The plain views at the first size of every image go together, then those at the
+        second size, ..., then the stretched views in the same order, so that the canvases of
+        one batch have about the same shape.
+        """
         views = [self.views(im.shape[1], im.shape[0]) for im in images]
+        groups: dict[tuple[bool, int], list[tuple[int, int, float]]] = {}
+        for i, image_views in enumerate(views):
+            levels: dict[float, int] = {}
+            for size, stretch in image_views:
+                level = levels[stretch] = levels.get(stretch, -1) + 1
+                groups.setdefault((stretch != 1.0, level), []).append((i, size, stretch))
         found: list[list[PlateRegion]] = [[] for _ in images]
-        for level in range(max((len(v) for v in views), default=0)):
-            todo = [i for i, v in enumerate(views) if len(v) > level]
+        for key in sorted(groups):
+            todo = groups[key]
             chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
             pixels = 0
-            for n, i in enumerate(todo):
-                size, stretch = views[i][level]
+            for n, (i, size, stretch) in enumerate(todo):
                 canvas, placement = letterbox(images[i], size, stretch=stretch)
                 chunk.append((i, canvas, placement))
                 pixels += canvas.shape[0] * canvas.shape[1]
