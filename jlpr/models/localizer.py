@@ -25,7 +25,7 @@ often in training. So every size is searched a second time with the image ``stre
 as wide as high (default 2, its pixel count kept): there a plate turned by 60° has the
 proportions of a frontal one, one turned by 70° those of one turned by 47°. Its detections are
 mapped back through both axes' scales and merged with the others; ``stretch=1`` searches
-each size once, in 55-65 % of the time.
+each size once, in about half the localizer's time.
 
 Ultralytics is imported with ``YOLO_OFFLINE=1`` unless the user set it: otherwise its import
 probes the network (a DNS lookup) and, when that succeeds, may send telemetry and check PyPI.
@@ -102,7 +102,7 @@ DEFAULT_STRETCH = 2.0
 """Every size is also searched with the image twice as wide as high: a plate turned 55-70°
 away (taller than wide on screen) looks like a plate again (:func:`letterbox`). On the
 real-dev video it found 59 of 64 plates instead of 46, 14 of the 19 oblique ones instead of
-1, at 1.6-1.8x the localizer's time (docs/models.md)."""
+1, for about twice the localizer's time (docs/models.md)."""
 MIN_STRETCH, MAX_STRETCH = 0.25, 4.0
 MAX_BATCH_PIXELS = 4 * 640 * 640
 """Letterboxed canvases are run together up to this many pixels; larger ones one at a time."""
