@@ -281,5 +281,6 @@ def test_scene_poses_come_from_the_command_line(tmp_path: Path) -> None:
             (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = plate["corners"]
             assert abs(tly - try_) < 0.5 and abs(bly - bry) < 0.5  # no roll, no yaw
             assert abs(tlx - blx) < 0.5 and abs(trx - brx) < 0.5  # no pitch
-    with pytest.raises(SystemExit):
-        synth_main([*args, "--max-roll", "95"])
+    for option in ("--max-roll", "--photo-max-yaw"):
+        with pytest.raises(SystemExit):
+            synth_main([*args, option, "95"])

@@ -203,6 +203,31 @@ def test_vehicle_photo_plates_are_replaced_and_the_old_plate_does_not_show(
         assert x1 <= cx <= x2 and y1 <= cy <= y2
 
 
+def test_photo_plates_turn_further_only_when_photo_max_yaw_allows(tmp_path: Path) -> None:
+    photos = load_vehicle_photos(_fake_vehicle_folder(tmp_path / "vehicles"))
+
+    def narrowest(photo_max_yaw: float) -> float:
+        config = SceneConfig(
+            negative_fraction=0.0,
+            vehicle_share=1.0,
+            camera=QUIET_CAMERA,
+            photo_max_yaw=photo_max_yaw,
+        )
+        aspects = []
+        for seed in range(40):
+            scene = make_scene(np.random.default_rng(seed), config, photos)
+            x1, y1, x2, y2 = _bbox(scene.plates[0].corners)
+            aspects.append((x2 - x1) / (y2 - y1))
+        return min(aspects)
+
+    # Nearly frontal by default (20 degrees at most); up to 75 degrees some plates are
+    # narrower on screen than tall, as plates seen from the side are.
+    assert narrowest(20.0) > 1.6
+    assert narrowest(75.0) < 1.0
+    with pytest.raises(ValueError, match="photo_max_yaw"):
+        SceneConfig(photo_max_yaw=90.0)
+
+
 def test_vehicle_photos_split_by_name_and_never_land_on_both_sides() -> None:
     photos = [VehiclePhoto(Path(f"img_{i}.jpg"), np.zeros((1, 4, 2))) for i in range(200)]
     train, val = split_vehicle_photos(photos, 0.2)

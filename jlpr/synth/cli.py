@@ -215,6 +215,14 @@ def _add_scenes(kinds: argparse._SubParsersAction[Any]) -> None:
             metavar="DEG",
             help=f"largest plate turn about {axis}, in degrees (default: {default:g})",
         )
+    scenes.add_argument(
+        "--photo-max-yaw",
+        type=angle,
+        default=SceneConfig().photo_max_yaw,
+        metavar="DEG",
+        help="largest yaw of the plates that replace vehicle photos' plates, in degrees "
+        f"(default: {SceneConfig().photo_max_yaw:g}; --max-yaw is for the other plates)",
+    )
     scenes.set_defaults(handler=_run_scenes)
 
 
@@ -290,6 +298,7 @@ def _run_scenes(args: argparse.Namespace) -> int:
         crop=args.crop,
         negative_fraction=args.negatives,
         vehicle_share=args.vehicle_share,
+        photo_max_yaw=args.photo_max_yaw,
         pose=replace(
             SceneConfig().pose,
             max_yaw=args.max_yaw,

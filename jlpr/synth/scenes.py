@@ -658,6 +658,10 @@ class SceneConfig:
         default_factory=lambda: DegradationConfig(max_yaw=50.0, max_pitch=25.0, max_roll=8.0)
     )
     """Pose ranges of pasted plates (only the angle and distance fields are used)."""
+    photo_max_yaw: float = 20.0
+    """Largest yaw of a plate that replaces a vehicle photo's plate (pitch and roll stay
+    within 10° and 3° there, to fit the photo's box); ``pose.max_yaw`` applies to the others.
+    The default keeps photo plates nearly frontal: none is then narrower on screen than 1.4:1."""
     camera: DegradationConfig = field(
         default_factory=lambda: DegradationConfig(
             defocus_prob=0.15,
@@ -687,6 +691,8 @@ class SceneConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if not 0.0 <= self.photo_max_yaw < 90.0:
+            raise ValueError(f"photo_max_yaw must be in [0, 90), got {self.photo_max_yaw}")
 
 
 @dataclass
@@ -822,7 +828,10 @@ def _replace_plate(
         else:  # boxes are loose: a slightly smaller 2:1 plate, the erased rest is bumper
             plate_w = bw * float(rng.uniform(0.88, 1.03))
         pose = replace(
-            sample_pose(rng, replace(config.pose, max_yaw=20.0, max_pitch=10.0, max_roll=3.0)),
+            sample_pose(
+                rng,
+                replace(config.pose, max_yaw=config.photo_max_yaw, max_pitch=10.0, max_roll=3.0),
+            ),
             width=plate_w,
         )
         centred = apply_homography(_plate_view(rectangle(2.0, 1.0), pose), rectangle(2.0, 1.0))
