@@ -30,11 +30,18 @@ SEED = 0
 # localizer: 43/64 plates found at 640, 39 at 960 and 38 at 1280, at 4x the cost; see
 # docs/models.md.
 PREDICT_IMGSZ = 640
+# One view per size: the localizer learnt side views from its scenes; a second view twice as
+# wide found one more oblique real-dev plate but 42 other detections (docs/models.md).
+PREDICT_STRETCH = 1.0
 
 
 # The corner refiner learns from whole 640-px scenes with wider poses than the localizer's
 # scenes: real plates are seen at up to ~70 degrees of yaw with ~20 degrees of roll.
 WIDE_POSE = ["--max-yaw", "70", "--max-pitch", "35", "--max-roll", "25"]
+# The localizer's scenes turn plates by up to 70 degrees of yaw, on vehicle photos too (their
+# default keeps photo plates within 20 degrees): trained without them it found 1 of the 19
+# strongly oblique real-dev frames, with them 16 (docs/models.md, "Side views in training").
+SIDE_VIEWS = ["--max-yaw", "70", "--photo-max-yaw", "70"]
 STEPS = ("scenes", "scenes_wide", "localizer", "rectifier", "classifiers")
 
 
@@ -44,7 +51,7 @@ def recipe(work: Path, device: str) -> dict[str, list[str]]:
     return {
         "scenes": [
             "jlpr", "synth", "scenes", "--n", "4000", "--out", str(scenes), "--seed", str(SEED),
-            "--size", "640", "--crop", "416", "--workers", "0",
+            "--size", "640", "--crop", "416", "--workers", "0", *SIDE_VIEWS,
         ],
         "scenes_wide": [
             "jlpr", "synth", "scenes", "--n", "6000", "--out", str(wide), "--seed", "1",
@@ -97,6 +104,8 @@ def bundle(work: Path, commands: dict[str, list[str]]) -> None:
 
     config = json.loads((work / "localizer" / "config.json").read_text(encoding="utf-8"))
     config["imgsz"] = PREDICT_IMGSZ
+    # Search settings are the reader's, not the training run's (a run records its defaults).
+    config["stretch"] = PREDICT_STRETCH
     localizer = YoloPoseLocalizer.from_config(config, work / "localizer")
     refiner_config = json.loads((work / "refiner" / "config.json").read_text(encoding="utf-8"))
     rectifier = RefiningRectifier.from_config(refiner_config, work / "refiner")

@@ -20,12 +20,12 @@ of its own size or more. The detections of all sizes are merged: of two that ove
 ``nms_iou`` of the smaller one's area, the higher-scoring one is kept. A 1280x720 frame is
 seen at 640 px; ``min_scale=0`` looks at one size only.
 
-Plates seen from the side are narrower than they are tall, unlike any plate the network saw
-often in training. So every size is searched a second time with the image ``stretch`` times
-as wide as high (default 2, its pixel count kept): there a plate turned by 60° has the
-proportions of a frontal one, one turned by 70° those of one turned by 47°. Its detections are
-mapped back through both axes' scales and merged with the others; ``stretch=1`` searches
-each size once, in about half the localizer's time.
+Plates seen from the side are narrower than they are tall. With ``stretch`` other than 1
+every size is searched a second time with the image ``stretch`` times as wide as high (its
+pixel count kept): at 2 a plate turned by 60° has the proportions of a frontal one there,
+one turned by 70° those of one turned by 47°. Its detections are mapped back through both
+axes' scales and merged with the others, for twice the localizer's time. The default, 1,
+searches each size once: the bundled network learnt side views in training.
 
 Ultralytics is imported with ``YOLO_OFFLINE=1`` unless the user set it: otherwise its import
 probes the network (a DNS lookup) and, when that succeeds, may send telemetry and check PyPI.
@@ -98,11 +98,12 @@ DEFAULT_IMGSZ = 640
 DEFAULT_MIN_SCALE = 0.5
 """Every image is also seen at half its size or more, so that plates of about 40 px are found
 in frames of any size (:func:`pyramid`)."""
-DEFAULT_STRETCH = 2.0
-"""Every size is also searched with the image twice as wide as high: a plate turned 55-70°
-away (taller than wide on screen) looks like a plate again (:func:`letterbox`). On the
-real-dev video it found 59 of 64 plates instead of 46, 14 of the 19 oblique ones instead of
-1, for about twice the localizer's time (docs/models.md)."""
+DEFAULT_STRETCH = 1.0
+"""Each size is searched once. ``stretch=2`` adds a view twice as wide as high for plates
+turned 55-70° away (taller than wide on screen): with the localizer trained before side views
+were in its scenes it found 14 of the 19 oblique real-dev frames instead of 1; the bundled
+localizer, trained with them, finds 16 without it, and 17 with it but with many more false
+detections, at twice the localizer's time (docs/models.md)."""
 MIN_STRETCH, MAX_STRETCH = 0.25, 4.0
 MAX_BATCH_PIXELS = 4 * 640 * 640
 """Letterboxed canvases are run together up to this many pixels; larger ones one at a time."""
@@ -315,11 +316,11 @@ class YoloPoseLocalizer(Localizer, Configurable):
         min_scale: larger images are searched again at twice the size, then four times, ...
             until they are seen at this share of their own size or more (:func:`pyramid`);
             0 searches every image once, at ``imgsz``.
-        stretch: every size is searched again with the image this many times wider than
-            high, its pixel count kept (:func:`letterbox`), so that plates seen from the
-            side, narrower than they are tall, look like plates again; 1 turns it off
-            (half the work), below 1 makes the image taller instead (plates seen from
-            steeply above or below). Within [0.25, 4].
+        stretch: other than 1 (the default), every size is searched again with the image
+            this many times wider than high, its pixel count kept (:func:`letterbox`), so
+            that plates seen from the side, narrower than they are tall, look like plates
+            again (twice the work); below 1 the image is made taller instead (plates seen
+            from steeply above or below). Within [0.25, 4].
         min_score: detections scoring lower are dropped.
         nms_iou: overlapping detections above this IoU are merged (non-maximum suppression).
         min_corner_confidence: when any corner's visibility is lower, the region gets
