@@ -152,22 +152,26 @@ def _best_kana_class_and_scheme(
             return readable_kanas[0], top_class, None
         return None, top_class, readable_schemes[0]
 
-    def fitting(scheme: _Scheme) -> _Class | None:
-        vehicle_class = scheme[0].vehicle_class
-        return next((c for c in readable_classes if classification_fits(c[0], vehicle_class)), None)
-
-    counts_class = any(fitting(scheme) is not None for _, scheme in pairs)
+    # The best readable classification that fits each readable scheme's vehicle class.
+    fits = {
+        scheme[0]: next(
+            (c for c in readable_classes if classification_fits(c[0], scheme[0].vehicle_class)),
+            None,
+        )
+        for scheme in readable_schemes
+    }
+    counts_class = any(fits[scheme[0]] is not None for _, scheme in pairs)
 
     def joint(pair: tuple[_Kana | None, _Scheme]) -> float:
         kana, scheme = pair
         probability = scheme[1] * (kana[1] if kana is not None else 1.0)
         if counts_class:
-            fit = fitting(scheme)
+            fit = fits[scheme[0]]
             probability *= fit[1] if fit is not None else 0.0
         return probability
 
     kana, scheme = max(pairs, key=joint)
-    fit = fitting(scheme)
+    fit = fits[scheme[0]]
     return (
         kana if kana is not None else top_kana,
         fit if fit is not None else top_class,

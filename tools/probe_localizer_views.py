@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import re
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from PIL import Image
 
 from jlpr import PlateReader
 from jlpr.image import load_image
-from jlpr.models.localizer import PAD_VALUE, STRIDE, Letterbox, YoloPoseLocalizer
+from jlpr.models.localizer import Letterbox, YoloPoseLocalizer, letterbox
 from jlpr.types import Box, PlateRegion
 
 MATCH_IOU = 0.3
@@ -49,12 +48,8 @@ def single_view(
     new_width, new_height = max(1, round(width * sx)), max(1, round(height * sy))
     resample = Image.Resampling.BOX if sx <= 1 and sy <= 1 else Image.Resampling.BILINEAR
     resized = np.asarray(Image.fromarray(image).resize((new_width, new_height), resample))
-    canvas = np.full(
-        (math.ceil(new_height / STRIDE) * STRIDE, math.ceil(new_width / STRIDE) * STRIDE, 3),
-        PAD_VALUE,
-        dtype=np.uint8,
-    )
-    canvas[:new_height, :new_width] = resized
+    # letterbox pads the scaled image (it never enlarges it, so at its own size it only pads).
+    canvas, _ = letterbox(resized, max(new_width, new_height))
     where = Letterbox(
         scale=(new_width / width, new_height / height), resized=(new_width, new_height)
     )
@@ -87,10 +82,13 @@ def main() -> None:
         elif row["office"]:
             unboxed.add(row["file"])  # a readable plate without a box: cannot be scored
     images = {name: load_image(args.folder / name) for name in by_file if name not in unboxed}
-    searches = [(f"stretch {v:g}", v, None) for v in args.stretch]
+    # (name, stretch of the localizer's own search, or the scales of one single view)
+    searches: list[tuple[str, float, tuple[float, float] | None]] = [
+        (f"stretch {v:g}", v, None) for v in args.stretch
+    ]
     for view in args.view:
         sx, sy = (float(v) for v in view.split("x"))
-        searches.append((f"view {view}", None, (sx, sy)))
+        searches.append((f"view {view}", 1.0, (sx, sy)))
     if not searches:
         searches.append((f"stretch {localizer.stretch:g}", localizer.stretch, None))
     for name, stretch, scales in searches:

@@ -410,10 +410,10 @@ class YoloPoseLocalizer(Localizer, Configurable):
         :attr:`stretch` is 1, widened by :attr:`stretch` (:func:`letterbox`).
         """
         sizes = pyramid(width, height, self.imgsz, self.min_scale)
-        views = [(size, 1.0) for size in sizes]
-        if self.stretch != 1.0:
-            views += [(size, self.stretch) for size in sizes]
-        return views
+        return [(size, stretch) for stretch in self._stretches() for size in sizes]
+
+    def _stretches(self) -> tuple[float, ...]:
+        return (1.0,) if self.stretch == 1.0 else (1.0, self.stretch)
 
     def locate_batch(self, images: Sequence[ImageArray]) -> list[list[PlateRegion]]:
         """Locate plates in several images, batching the images seen in the same kind of view.
@@ -422,33 +422,31 @@ class YoloPoseLocalizer(Localizer, Configurable):
         second size, ..., then the stretched views in the same order, so that the canvases of
         one batch have about the same shape.
         """
-        views = [self.views(im.shape[1], im.shape[0]) for im in images]
-        groups: dict[tuple[bool, int], list[tuple[int, int, float]]] = {}
-        for i, image_views in enumerate(views):
-            levels: dict[float, int] = {}
-            for size, stretch in image_views:
-                level = levels[stretch] = levels.get(stretch, -1) + 1
-                groups.setdefault((stretch != 1.0, level), []).append((i, size, stretch))
+        sizes = [pyramid(im.shape[1], im.shape[0], self.imgsz, self.min_scale) for im in images]
+        stretches = self._stretches()
         found: list[list[PlateRegion]] = [[] for _ in images]
-        for key in sorted(groups):
-            todo = groups[key]
-            chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
-            pixels = 0
-            for n, (i, size, stretch) in enumerate(todo):
-                canvas, placement = letterbox(images[i], size, stretch=stretch)
-                chunk.append((i, canvas, placement))
-                pixels += canvas.shape[0] * canvas.shape[1]
-                if n == len(todo) - 1 or pixels >= MAX_BATCH_PIXELS:
-                    canvases = [canvas for _, canvas, _ in chunk]
-                    for (j, _, where), detections in zip(
-                        chunk, self._detect(canvases), strict=True
-                    ):
-                        height, width = images[j].shape[:2]
-                        found[j] += self._regions(detections, where, width, height)
-                    chunk, pixels = [], 0
+        for stretch in stretches:
+            for level in range(max((len(s) for s in sizes), default=0)):
+                todo = [i for i, s in enumerate(sizes) if len(s) > level]
+                chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
+                pixels = 0
+                for n, i in enumerate(todo):
+                    canvas, placement = letterbox(images[i], sizes[i][level], stretch=stretch)
+                    chunk.append((i, canvas, placement))
+                    pixels += canvas.shape[0] * canvas.shape[1]
+                    if n == len(todo) - 1 or pixels >= MAX_BATCH_PIXELS:
+                        canvases = [canvas for _, canvas, _ in chunk]
+                        for (j, _, where), detections in zip(
+                            chunk, self._detect(canvases), strict=True
+                        ):
+                            height, width = images[j].shape[:2]
+                            found[j] += self._regions(detections, where, width, height)
+                        chunk, pixels = [], 0
         return [
-            regions if len(v) == 1 else _merge(regions, self.nms_iou)[: self.max_detections]
-            for regions, v in zip(found, views, strict=True)
+            regions
+            if len(s) * len(stretches) == 1
+            else _merge(regions, self.nms_iou)[: self.max_detections]
+            for regions, s in zip(found, sizes, strict=True)
         ]
 
     def _detect(self, canvases: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
