@@ -31,7 +31,7 @@ SEED = 0
 # docs/models.md.
 PREDICT_IMGSZ = 640
 # One view per size: the localizer learnt side views from its scenes; a second view twice as
-# wide found one more oblique real-dev plate but 42 other detections (docs/models.md).
+# wide found one more oblique real-dev plate but 65 other detections, not 11 (docs/models.md).
 PREDICT_STRETCH = 1.0
 
 
