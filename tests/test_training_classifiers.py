@@ -51,6 +51,7 @@ def config(tmp_path: Path, **changes: Any) -> TrainConfig:
         "samples": 48,
         "val_samples": 16,
         "epochs": 1,
+        "field_epochs": {},
         "batch_size": 16,
         "shard_size": 20,
         "workers": 1,
@@ -186,11 +187,44 @@ def test_a_smoke_run_writes_loadable_calibrated_classifiers(tmp_path: Path) -> N
     assert checkpoint["epoch"] == 0 and set(checkpoint["models"]) == {f.value for f in Field}
 
 
+def _weights(out: Path) -> dict[Field, dict[str, torch.Tensor]]:
+    return {c.field: c.net.state_dict() for c in build_classifiers(out)}
+
+
+def _assert_same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
+
+
+def test_a_field_trains_its_own_epochs_under_its_own_schedule(tmp_path: Path) -> None:
+    fields = (Field.KANA, Field.SCHEME)
+    log = io.StringIO()
+    longer = config(tmp_path, out=tmp_path / "longer", fields=fields, field_epochs={"kana": 2})
+    assert longer.total_epochs == 2 and longer.epochs_of(Field.SCHEME) == 1
+    metrics = train_classifiers(longer, NoiseSource(), log=log)
+    train_classifiers(config(tmp_path, out=tmp_path / "one", fields=fields), NoiseSource())
+
+    # The scheme net stopped after its one epoch, with the weights of a one-epoch run (its
+    # schedule ends there); the kana net went on.
+    one, two = _weights(tmp_path / "one"), _weights(tmp_path / "longer")
+    _assert_same(one[Field.SCHEME], two[Field.SCHEME])
+    assert not torch.equal(one[Field.KANA]["head.weight"], two[Field.KANA]["head.weight"])
+    (last_epoch,) = [line for line in log.getvalue().splitlines() if line.startswith("epoch 2/2")]
+    assert "val accuracy: kana" in last_epoch and "scheme" not in last_epoch
+    assert [set(h) for h in metrics["history"]][1] == {"epoch", "loss_kana", "val_accuracy_kana"}
+    assert metrics["recipe"]["epochs"] == {"kana": 2, "scheme": 1}
+    assert " --epochs 1,kana=2 " in metrics["command"]
+
+
 def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The designation net finishes in the first epoch, the kana net trains two: the run is
+    # interrupted between them.
     fields = (Field.KANA, Field.DESIGNATION)
-    straight = config(tmp_path, out=tmp_path / "straight", epochs=2, fields=fields)
+    options: dict[str, Any] = {"fields": fields, "field_epochs": {Field.KANA: 2}}
+    straight = config(tmp_path, out=tmp_path / "straight", **options)
     train_classifiers(straight, NoiseSource(), log=io.StringIO())
 
     original = training._save_checkpoint
@@ -200,28 +234,24 @@ def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(training, "_save_checkpoint", save_then_crash)
-    interrupted = config(tmp_path, out=tmp_path / "resumed", epochs=2, fields=fields)
+    interrupted = config(tmp_path, out=tmp_path / "resumed", **options)
     with pytest.raises(KeyboardInterrupt):
         train_classifiers(interrupted, NoiseSource(), log=io.StringIO())
     monkeypatch.setattr(training, "_save_checkpoint", original)
     log = io.StringIO()
-    train_classifiers(
-        config(tmp_path, out=tmp_path / "resumed", epochs=2, fields=fields, resume=True),
+    resumed = train_classifiers(
+        config(tmp_path, out=tmp_path / "resumed", resume=True, **options),
         NoiseSource(),
         log=log,
     )
     assert "resuming after epoch 1 of 2" in log.getvalue()
 
-    for a, b in zip(
-        build_classifiers(tmp_path / "straight"),
-        build_classifiers(tmp_path / "resumed"),
-        strict=True,
-    ):
-        assert a.field == b.field
-        for (name, x), (_, y) in zip(
-            a.net.state_dict().items(), b.net.state_dict().items(), strict=True
-        ):
-            torch.testing.assert_close(x, y, rtol=0, atol=0, msg=name)
+    expected, got = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
+    assert expected.keys() == got.keys() == set(fields)
+    for field_ in fields:
+        _assert_same(expected[field_], got[field_])
+    straight_metrics = json.loads((tmp_path / "straight" / "metrics.json").read_text("utf-8"))
+    assert resumed["fields"] == straight_metrics["fields"]
 
 
 def test_an_existing_run_is_not_overwritten_without_resume(tmp_path: Path) -> None:
@@ -246,6 +276,10 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
         config(tmp_path, plate_width=(200.0, 100.0))
     with pytest.raises(ConfigError, match="plate_width"):
         config(tmp_path, plate_width=(40.0, float("inf")))
+    with pytest.raises(ConfigError, match="'colour', not a field"):
+        config(tmp_path, field_epochs={"colour": 3})
+    with pytest.raises(ConfigError, match="epochs of kana"):
+        config(tmp_path, field_epochs={"kana": 0})
     for share in (-0.1, 1.5):
         with pytest.raises(ConfigError, match="stroke_jitter"):
             config(tmp_path, stroke_jitter=share)
@@ -401,6 +435,9 @@ def test_unknown_fields_are_a_usage_error(
     assert "from 0 to 1" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--vertical-blur", "-1"]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
+    for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
+        assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2
+        assert "N,FIELD=N" in capsys.readouterr().err
 
 
 def test_the_command_trains_on_synthetic_plates_and_resumes(
@@ -412,10 +449,10 @@ def test_the_command_trains_on_synthetic_plates_and_resumes(
         pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
     out = tmp_path / "run"
     argv = ["train", "classifiers", "--out", str(out), "--samples", "64", "--val-samples", "32"]
-    argv += ["--epochs", "1", "--workers", "1", "--device", "cpu", "--seed", "1"]
+    argv += ["--epochs", "1,kana=2", "--workers", "1", "--device", "cpu", "--seed", "1"]
     assert main(argv) == 0
     assert "classifiers written to" in capsys.readouterr().out
     assert len(build_classifiers(out)) == 5
     # Resuming a finished run re-exports it from the checkpoint and the cached data.
     assert main([*argv, "--resume"]) == 0
-    assert "resuming after epoch 1 of 1" in capsys.readouterr().err
+    assert "resuming after epoch 2 of 2" in capsys.readouterr().err

@@ -26,3 +26,6 @@ DEFAULT_VERTICAL_BLUR = 0.0
 crop; ``jlpr.training.classifiers.vertical_blur``). Off: at 0.5 one seed read more of the
 real-dev plate and the other less, synthetic figures equal (docs/models.md)."""
 DEFAULT_EPOCHS = 10
+"""Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
+DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = ()
+"""Fields whose nets train for other than :data:`DEFAULT_EPOCHS` passes (field, passes)."""

@@ -2,13 +2,14 @@
 
 The crops show plates 40-320 px wide (``--plate-width``; wider plates are photographed at
 320 px anyway) with every synthetic degradation. One loop trains every field's own net on
-the same batches (each cuts its own region), with AdamW and a one-cycle learning rate,
-light on-the-fly augmentation (region jitter, brightness and contrast, the ink of half
-the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
+the same batches (each cuts its own region), with AdamW and a one-cycle learning rate over
+its own number of passes (``--epochs 10,office=13``: a net that is done stops costing
+time), light on-the-fly augmentation (region jitter, brightness and contrast, the ink of
+half the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
 blurred up and down only, ``--vertical-blur``, off by default; the synthetic data are
 already degraded), no label smoothing (it would blur the confidences that temperature
 scaling then calibrates). After each epoch it prints per-field accuracy on a validation
-split generated from other seeds and writes a checkpoint with the optimizer state
+split generated from other seeds and writes a checkpoint with the optimizers' state
 (``--resume`` continues from it). At the end each field's temperature is fitted on one half
 of the validation split and its calibration measured on the other half.
 
@@ -18,7 +19,7 @@ Output::
     OUT/<field>/manifest.json    command, data recipe, seed, metrics, SHA-256 of model.pt
     OUT/<field>/component.json   what jlpr.models.build_classifiers(OUT) loads
     OUT/metrics.json             per-field accuracy, NLL and ECE before/after calibration
-    OUT/checkpoint.pt            last epoch's nets, optimizer and schedule (for --resume)
+    OUT/checkpoint.pt            last epoch's nets, optimizers and schedules (for --resume)
     OUT/cache/                   the generated data (unless --cache points elsewhere)
 
 Cost of the default recipe (:mod:`jlpr.training`) on a 2-core CPU: generating a crop takes
@@ -38,7 +39,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -60,6 +61,7 @@ from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
 from jlpr.training import (
     DEFAULT_EPOCHS,
+    DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
@@ -78,7 +80,8 @@ __all__ = [
 
 CHECKPOINT_FILE = "checkpoint.pt"
 METRICS_FILE = "metrics.json"
-CHECKPOINT_FORMAT = "jlpr-train-classifiers"
+CHECKPOINT_FORMAT = "jlpr-train-classifiers/2"
+"""Version 2: one optimizer and learning-rate schedule per field (per-field epochs)."""
 
 # Augmentation on top of the synthetic degradations, in plate units: the region moves by up
 # to 2 % of the plate width / 3 % of its height and grows or shrinks by 8 %, within the
@@ -98,7 +101,11 @@ their ink grows 2-3 px up and down at that scale (docs/models.md)."""
 class TrainConfig:
     """Everything that defines a classifier training run (the CLI options).
 
-    ``device`` ``"auto"`` takes CUDA when available. ``cache`` defaults to ``out/cache``;
+    ``epochs`` is the number of passes over the training crops of every field not named in
+    ``field_epochs`` (field -> passes; field names or :class:`~jlpr.types.Field`). Each
+    field's net trains its own passes, on the first ones of the run, under its own one-cycle
+    schedule; a run lasts as long as its longest field. ``device`` ``"auto"`` takes CUDA when
+    available. ``cache`` defaults to ``out/cache``;
     ``workers`` (data-generation processes) to the number of CPUs. ``threads`` sets torch's
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
@@ -109,6 +116,9 @@ class TrainConfig:
     samples: int = DEFAULT_SAMPLES
     val_samples: int = DEFAULT_VAL_SAMPLES
     epochs: int = DEFAULT_EPOCHS
+    field_epochs: Mapping[Field | str, int] = field(
+        default_factory=lambda: dict(DEFAULT_FIELD_EPOCHS)
+    )
     batch_size: int = 64
     lr: float = 3e-3
     weight_decay: float = 0.05
@@ -128,6 +138,7 @@ class TrainConfig:
         for name in ("samples", "val_samples", "epochs", "batch_size", "shard_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        object.__setattr__(self, "field_epochs", _field_epochs(self.field_epochs))
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
@@ -145,6 +156,25 @@ class TrainConfig:
         if self.lr <= 0 or self.weight_decay < 0:
             raise ConfigError("lr must be positive and weight_decay non-negative")
 
+    def epochs_of(self, field_: Field) -> int:
+        """The passes ``field_``'s net trains for."""
+        return self.field_epochs.get(field_, self.epochs)
+
+    @property
+    def total_epochs(self) -> int:
+        """The passes of the run: those of its longest-training field."""
+        return max(self.epochs_of(f) for f in self.fields)
+
+    def epochs_text(self) -> str:
+        """``--epochs`` as the command line takes it: ``10`` or ``10,office=13,...``, naming
+        the trained fields whose passes differ from ``epochs``."""
+        named = [
+            f"{f.value}={self.epochs_of(f)}"
+            for f in self.fields
+            if self.epochs_of(f) != self.epochs
+        ]
+        return ",".join([str(self.epochs), *named])
+
     @property
     def cache_dir(self) -> Path:
         return self.cache if self.cache is not None else self.out / "cache"
@@ -155,7 +185,7 @@ class TrainConfig:
             "seed": self.seed,
             "samples": self.samples,
             "val_samples": self.val_samples,
-            "epochs": self.epochs,
+            "epochs": {f.value: self.epochs_of(f) for f in self.fields},
             "batch_size": self.batch_size,
             "lr": self.lr,
             "weight_decay": self.weight_decay,
@@ -171,13 +201,27 @@ class TrainConfig:
         """The command line that repeats this run."""
         parts = ["jlpr", "train", "classifiers", "--out", str(self.out), "--seed", str(self.seed)]
         parts += ["--samples", str(self.samples), "--val-samples", str(self.val_samples)]
-        parts += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size)]
+        parts += ["--epochs", self.epochs_text(), "--batch-size", str(self.batch_size)]
         parts += ["--lr", str(self.lr), "--fields", ",".join(f.value for f in self.fields)]
         parts += ["--loose-share", str(self.loose_share)]
         parts += ["--plate-width", ",".join(f"{v:g}" for v in self.plate_width)]
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         return " ".join(parts)
+
+
+def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
+    out = {}
+    for key, value in given.items():
+        try:
+            field_ = Field(key)
+        except ValueError:
+            known = ", ".join(f.value for f in Field)
+            raise ConfigError(f"field_epochs names {key!r}, not a field ({known})") from None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"epochs of {field_.value} must be an integer >= 1, got {value!r}")
+        out[field_] = value
+    return out
 
 
 def _resolve_device(name: str) -> torch.device:
@@ -231,20 +275,45 @@ def _make_models(config: TrainConfig, device: torch.device) -> dict[Field, CnnFi
     return models
 
 
-def _optimizer(
-    models: Mapping[Field, CnnFieldClassifier], config: TrainConfig
-) -> torch.optim.AdamW:
+@dataclass
+class _Schedule:
+    """One field's optimizer and one-cycle learning rate over its own passes. (AdamW updates
+    each parameter on its own, so one optimizer per field trains exactly as one over all the
+    nets would, when the fields train equally long.)"""
+
+    optimizer: torch.optim.AdamW
+    scheduler: torch.optim.lr_scheduler.OneCycleLR
+
+    def step(self) -> None:
+        self.optimizer.step()
+        self.scheduler.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+
+
+def _schedule(model: CnnFieldClassifier, config: TrainConfig, steps_per_epoch: int) -> _Schedule:
     decay: list[torch.nn.Parameter] = []
     no_decay: list[torch.nn.Parameter] = []
-    for model in models.values():
-        for parameter in model.net.parameters():
-            # Weight decay on BN scales and biases only fights the normalisation.
-            (decay if parameter.ndim > 1 else no_decay).append(parameter)
+    for parameter in model.net.parameters():
+        # Weight decay on BN scales and biases only fights the normalisation.
+        (decay if parameter.ndim > 1 else no_decay).append(parameter)
     groups = [
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=config.lr)
+    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer,
+        max_lr=config.lr,
+        total_steps=config.epochs_of(model.field) * steps_per_epoch,
+        pct_start=0.15,
+    )
+    return _Schedule(optimizer, scheduler)
 
 
 def _to_tensor(images: np.ndarray[Any, Any], device: torch.device) -> torch.Tensor:
@@ -380,8 +449,7 @@ def _targets(labels: np.ndarray[Any, Any], field_: Field, device: torch.device) 
 def _train_epoch(
     models: Mapping[Field, CnnFieldClassifier],
     data: ShardedDataset,
-    optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    schedules: Mapping[Field, _Schedule],
     config: TrainConfig,
     epoch: int,
     device: torch.device,
@@ -395,7 +463,7 @@ def _train_epoch(
         model.net.train()
     totals = dict.fromkeys(models, 0.0)
     seen = 0
-    progress = Progress(len(data), f"epoch {epoch + 1}/{config.epochs}", stream=log)
+    progress = Progress(len(data), f"epoch {epoch + 1}/{config.total_epochs}", stream=log)
     for images, labels in data.batches(config.batch_size, rng):
         batch = _augment_colour(_to_tensor(images, device), rng)
         batch = _augment_stroke(batch, config.stroke_jitter, rng)
@@ -406,10 +474,11 @@ def _train_epoch(
             logits = model.net(_channels_last(model.prepare(batch, regions)))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())
-        optimizer.zero_grad(set_to_none=True)
+        for field_ in models:
+            schedules[field_].optimizer.zero_grad(set_to_none=True)
         torch.autograd.backward(torch.stack(list(losses.values())).sum())
-        optimizer.step()
-        scheduler.step()
+        for field_ in models:
+            schedules[field_].step()
         seen += len(labels)
         for field_, loss in losses.items():
             totals[field_] += float(loss.detach()) * len(labels)
@@ -497,8 +566,7 @@ def _save_checkpoint(
     config: TrainConfig,
     epoch: int,
     models: Mapping[Field, CnnFieldClassifier],
-    optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    schedules: Mapping[Field, _Schedule],
     history: list[dict[str, float]],
 ) -> None:
     state = {
@@ -506,8 +574,7 @@ def _save_checkpoint(
         "recipe": json.dumps(config.recipe(), sort_keys=True),
         "epoch": epoch,
         "models": {f.value: m.net.state_dict() for f, m in models.items()},
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
+        "schedules": {f.value: s.state_dict() for f, s in schedules.items()},
         "history": history,
     }
     temporary = path.with_name(path.name + ".tmp")
@@ -521,7 +588,10 @@ def _load_checkpoint(path: Path, config: TrainConfig, device: torch.device) -> d
     except Exception as exc:  # any unreadable checkpoint gets the same advice
         raise ConfigError(f"cannot resume from {path}: {exc}") from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ConfigError(f"{path} is not a jlpr classifier-training checkpoint")
+        raise ConfigError(
+            f"{path} is not a classifier-training checkpoint of this jlpr version "
+            f"({CHECKPOINT_FORMAT}); start again in another --out"
+        )
     saved = json.loads(state["recipe"])
     if saved != config.recipe():
         changed = sorted(
@@ -576,36 +646,35 @@ def train_classifiers(
     data_seconds = time.perf_counter() - started
 
     models = _make_models(config, device)
-    optimizer = _optimizer(models, config)
     steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch, pct_start=0.15
-    )
+    schedules = {f: _schedule(m, config, steps_per_epoch) for f, m in models.items()}
     history: list[dict[str, float]] = []
     start_epoch = 0
     if config.resume and checkpoint_path.exists():
         state = _load_checkpoint(checkpoint_path, config, device)
         for field_, model in models.items():
             model.net.load_state_dict(state["models"][field_.value])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+            schedules[field_].load_state_dict(state["schedules"][field_.value])
         history = list(state["history"])
         start_epoch = int(state["epoch"]) + 1
-        log.write(f"resuming after epoch {start_epoch} of {config.epochs}\n")
+        log.write(f"resuming after epoch {start_epoch} of {config.total_epochs}\n")
 
     train_seconds = 0.0
-    predictions: tuple[dict[Field, torch.Tensor], np.ndarray[Any, Any]] | None = None
-    for epoch in range(start_epoch, config.epochs):
+    # The latest validation logits of each field (a field's stop changing when it is done).
+    logits: dict[Field, torch.Tensor] = {}
+    rows: np.ndarray[Any, Any] | None = None
+    for epoch in range(start_epoch, config.total_epochs):
+        active = {f: m for f, m in models.items() if epoch < config.epochs_of(f)}
         epoch_start = time.perf_counter()
-        losses = _train_epoch(models, train_data, optimizer, scheduler, config, epoch, device, log)
+        losses = _train_epoch(active, train_data, schedules, config, epoch, device, log)
         train_seconds += time.perf_counter() - epoch_start
-        predictions = _predict(models, val_data, config.batch_size, device)
-        logits, rows = predictions
+        latest, rows = _predict(active, val_data, config.batch_size, device)
+        logits.update(latest)
         accuracy = {
             f.value: _slot_accuracy(
-                logits[f], torch.from_numpy(rows[:, label_columns(f)].astype(np.int64))
+                latest[f], torch.from_numpy(rows[:, label_columns(f)].astype(np.int64))
             )
-            for f in models
+            for f in active
         }
         history.append(
             {
@@ -616,13 +685,16 @@ def train_classifiers(
         )
         scores = "  ".join(f"{k} {v:.3f}" for k, v in accuracy.items())
         loss = sum(losses.values())
-        log.write(f"epoch {epoch + 1}/{config.epochs} loss {loss:.3f}, val accuracy: {scores}\n")
+        log.write(
+            f"epoch {epoch + 1}/{config.total_epochs} loss {loss:.3f}, val accuracy: {scores}\n"
+        )
         log.flush()
-        _save_checkpoint(checkpoint_path, config, epoch, models, optimizer, scheduler, history)
+        _save_checkpoint(checkpoint_path, config, epoch, models, schedules, history)
 
-    if predictions is None:  # resumed a finished run: only calibrate and export
-        predictions = _predict(models, val_data, config.batch_size, device)
-    logits, rows = predictions
+    missing = {f: m for f, m in models.items() if f not in logits}
+    if missing or rows is None:  # resumed after some (or all) fields had finished
+        latest, rows = _predict(missing, val_data, config.batch_size, device)
+        logits.update(latest)
     per_field: dict[str, dict[str, float]] = {}
     calibrated = []
     for field_, model in models.items():

@@ -16,6 +16,7 @@ from typing import Any
 from jlpr._argtypes import positive_int, probability
 from jlpr.training import (
     DEFAULT_EPOCHS,
+    DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
@@ -86,10 +87,11 @@ def _add_classifiers(commands: Any) -> None:
     )
     parser.add_argument(
         "--epochs",
-        metavar="N",
-        type=positive_int,
-        default=DEFAULT_EPOCHS,
-        help=f"passes over the training crops (default {DEFAULT_EPOCHS})",
+        metavar="N[,FIELD=N...]",
+        type=_epochs,
+        default=(DEFAULT_EPOCHS, dict(DEFAULT_FIELD_EPOCHS)),
+        help="passes over the training crops, for every field or the ones named (default "
+        f"{_epochs_text(DEFAULT_EPOCHS, dict(DEFAULT_FIELD_EPOCHS))})",
     )
     parser.add_argument(
         "--batch-size", metavar="N", type=positive_int, default=64, help="(default 64)"
@@ -178,6 +180,26 @@ def _width_range(text: str) -> tuple[float, float]:
     return (low, high)
 
 
+def _epochs_text(epochs: int, per_field: dict[str, int]) -> str:
+    return ",".join([str(epochs), *(f"{name}={n}" for name, n in per_field.items())])
+
+
+def _epochs(text: str) -> tuple[int, dict[str, int]]:
+    """``N`` or ``N,FIELD=N,...``: the passes of every field, then those of the named ones."""
+    first, *named = (part.strip() for part in text.split(","))
+    per_field = {}
+    try:
+        epochs = positive_int(first)
+        for part in named:
+            name, _, value = part.partition("=")
+            per_field[_fields(name)[0]] = positive_int(value)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected N or N,FIELD=N,... (e.g. 10,office=13), got {text!r}: {exc}"
+        ) from None
+    return epochs, per_field
+
+
 def _fields(text: str) -> list[str]:
     from jlpr.types import Field
 
@@ -201,7 +223,8 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         seed=args.seed,
         samples=args.samples,
         val_samples=args.val_samples,
-        epochs=args.epochs,
+        epochs=args.epochs[0],
+        field_epochs=args.epochs[1],
         batch_size=args.batch_size,
         lr=args.lr,
         device=args.device,
