@@ -17,6 +17,7 @@ from jlpr.cli import main
 from jlpr.errors import ConfigError
 from jlpr.interfaces import ImageArray
 from jlpr.models import build_classifiers
+from jlpr.models.fields import CnnFieldClassifier
 from jlpr.rectify import PerspectiveRectifier
 from jlpr.synth.sampling import random_plate
 from jlpr.training import classifiers as training
@@ -285,6 +286,8 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
             config(tmp_path, stroke_jitter=share)
         with pytest.raises(ConfigError, match="vertical_blur"):
             config(tmp_path, vertical_blur=share)
+        with pytest.raises(ConfigError, match="desaturate"):
+            config(tmp_path, desaturate=share)
 
 
 def _stroke_image() -> torch.Tensor:
@@ -377,6 +380,51 @@ def test_vertical_blur_share_draws_its_share_and_zero_draws_nothing() -> None:
     assert float((everything != many).flatten(1).any(dim=1).float().mean()) > 0.9
 
 
+def test_desaturate_pulls_colours_to_their_grey_and_keeps_the_grey() -> None:
+    kei_yellow = torch.tensor([250.0, 210.0, 20.0]).view(1, 3, 1, 1).repeat(3, 1, 4, 4)
+    out = training.desaturate(kei_yellow, torch.tensor([0.0, 0.5, 1.0]))
+    assert torch.equal(out[0], kei_yellow[0])
+    grey = 0.299 * 250.0 + 0.587 * 210.0 + 0.114 * 20.0
+    torch.testing.assert_close(out[2], torch.full((3, 4, 4), grey))
+    torch.testing.assert_close(out[1], (kei_yellow[1] + out[2]) / 2)
+    already_grey = torch.full((1, 3, 4, 4), 90.0)
+    torch.testing.assert_close(training.desaturate(already_grey, torch.tensor([1.0])), already_grey)
+
+
+def test_desaturate_share_draws_its_share_and_zero_draws_nothing() -> None:
+    colours = torch.rand(100, 3, 4, 4) * 255.0
+    rng = np.random.default_rng(0)
+    assert torch.equal(training._augment_desaturate(colours, 0.0, rng), colours)
+    assert rng.random() == np.random.default_rng(0).random()
+    out = training._augment_desaturate(colours, 0.5, np.random.default_rng(2))
+    changed = (out != colours).flatten(1).any(dim=1).float().mean()
+    assert 0.35 < float(changed) < 0.65
+
+
+def test_the_scheme_net_sees_the_colours_and_the_text_nets_the_desaturated_crops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[Field, list[torch.Tensor]] = {}
+    original = CnnFieldClassifier.prepare
+
+    def spy(self: CnnFieldClassifier, images: torch.Tensor, regions: Any = None) -> torch.Tensor:
+        if self.net.training:
+            seen.setdefault(self.field, []).append(images)
+        return original(self, images, regions)
+
+    monkeypatch.setattr(CnnFieldClassifier, "prepare", spy)
+    fields = (Field.KANA, Field.SCHEME)
+    train_classifiers(config(tmp_path, fields=fields, desaturate=1.0), NoiseSource())
+    for kana, scheme in zip(seen[Field.KANA], seen[Field.SCHEME], strict=True):
+        assert _colour_spread(scheme) > 10.0  # random colours
+        assert _colour_spread(kana) < _colour_spread(scheme) * 0.9
+
+
+def _colour_spread(images: torch.Tensor) -> float:
+    """Mean difference between a pixel's largest and smallest channel (0 for grey)."""
+    return float((images.amax(dim=1) - images.amin(dim=1)).mean())
+
+
 def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
     from jlpr.synth.fonts import find_japanese_fonts
 
@@ -434,6 +482,8 @@ def test_unknown_fields_are_a_usage_error(
     assert main(["train", "classifiers", "--out", str(tmp_path), "--stroke-jitter", "2"]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--vertical-blur", "-1"]) == 2
+    assert "from 0 to 1" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--desaturate", "1.5"]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
     for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2

@@ -25,6 +25,9 @@ DEFAULT_VERTICAL_BLUR = 0.0
 """Share of training crops blurred up and down only (by a Gaussian of up to 3 px of the 256 px
 crop; ``jlpr.training.classifiers.vertical_blur``). Off: at 0.5 one seed read more of the
 real-dev plate and the other less, synthetic figures equal (docs/models.md)."""
+DEFAULT_DESATURATE = 0.0
+"""Share of training crops whose colours are pulled towards grey (by 0-100 %) for the text
+nets; the scheme net always sees the colours (``jlpr.training.classifiers.desaturate``)."""
 DEFAULT_EPOCHS = 10
 """Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
 DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = ()

@@ -6,7 +6,8 @@ the same batches (each cuts its own region), with AdamW and a one-cycle learning
 its own number of passes (``--epochs 10,office=13``: a net that is done stops costing
 time), light on-the-fly augmentation (region jitter, brightness and contrast, the ink of
 half the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
-blurred up and down only, ``--vertical-blur``, off by default; the synthetic data are
+blurred up and down only, ``--vertical-blur``, and the colours of a share of them pulled
+towards grey for the text nets, ``--desaturate``, both off by default; the synthetic data are
 already degraded), no label smoothing (it would blur the confidences that temperature
 scaling then calibrates). After each epoch it prints per-field accuracy on a validation
 split generated from other seeds and writes a checkpoint with the optimizers' state
@@ -60,6 +61,7 @@ from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
 from jlpr.training import (
+    DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
@@ -73,6 +75,7 @@ from jlpr.types import Field
 
 __all__ = [
     "TrainConfig",
+    "desaturate",
     "stroke_weight",
     "train_classifiers",
     "vertical_blur",
@@ -129,6 +132,7 @@ class TrainConfig:
     plate_width: tuple[float, float] = DEFAULT_PLATE_WIDTH
     stroke_jitter: float = DEFAULT_STROKE_JITTER
     vertical_blur: float = DEFAULT_VERTICAL_BLUR
+    desaturate: float = DEFAULT_DESATURATE
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -149,6 +153,8 @@ class TrainConfig:
             raise ConfigError(f"stroke_jitter must be in [0, 1], got {self.stroke_jitter}")
         if not 0.0 <= self.vertical_blur <= 1.0:
             raise ConfigError(f"vertical_blur must be in [0, 1], got {self.vertical_blur}")
+        if not 0.0 <= self.desaturate <= 1.0:
+            raise ConfigError(f"desaturate must be in [0, 1], got {self.desaturate}")
         if self.val_samples < 2:
             raise ConfigError("val_samples must be at least 2 (half calibrates, half measures)")
         if not self.fields or len(set(self.fields)) != len(self.fields):
@@ -194,6 +200,7 @@ class TrainConfig:
             "plate_width": list(self.plate_width),
             "stroke_jitter": self.stroke_jitter,
             "vertical_blur": self.vertical_blur,
+            "desaturate": self.desaturate,
             "shard_size": self.shard_size,
         }
 
@@ -207,6 +214,7 @@ class TrainConfig:
         parts += ["--plate-width", ",".join(f"{v:g}" for v in self.plate_width)]
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
+        parts += ["--desaturate", f"{self.desaturate:g}"]
         return " ".join(parts)
 
 
@@ -422,6 +430,39 @@ def _augment_vertical_blur(
     return vertical_blur(images, torch.from_numpy(sigma.astype(np.float32)))
 
 
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def desaturate(images: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
+    """Pull the colours of each ``(B, 3, H, W)`` image towards its grey (luma) by
+    ``amounts[i]`` (0: unchanged, 1: grey). Images with amount 0 cost nothing."""
+    out = images.clone()
+    amounts = amounts.to(images.device, images.dtype)
+    index = (amounts > 0).nonzero().flatten()
+    if len(index):
+        picked = images[index]
+        luma = torch.tensor(_LUMA, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+        grey = (picked * luma).sum(dim=1, keepdim=True)
+        out[index] = picked + amounts[index].view(-1, 1, 1, 1) * (grey - picked)
+    return out
+
+
+def _augment_desaturate(
+    images: torch.Tensor, share: float, rng: np.random.Generator
+) -> torch.Tensor:
+    """:func:`desaturate` on ``share`` of the crops, by an amount drawn from 0..1.
+
+    Real plates come in paler and greyer colours than the drawn ones (the real-dev kei plate
+    is a greyish yellow, docs/models.md); the text nets should read a glyph whatever the
+    ground's colour. ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
+    """
+    if share <= 0.0:
+        return images
+    batch = len(images)
+    amount = rng.uniform(0.0, 1.0, batch) * (rng.random(batch) < share)
+    return desaturate(images, torch.from_numpy(amount.astype(np.float32)))
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -468,10 +509,13 @@ def _train_epoch(
         batch = _augment_colour(_to_tensor(images, device), rng)
         batch = _augment_stroke(batch, config.stroke_jitter, rng)
         batch = _augment_vertical_blur(batch, config.vertical_blur, rng)
+        # The scheme net reads colour, so it sees the colours as drawn.
+        text_batch = _augment_desaturate(batch, config.desaturate, rng)
         losses = {}
         for field_, model in models.items():
             regions = _jitter_regions(model.config.region, len(labels), rng, device)
-            logits = model.net(_channels_last(model.prepare(batch, regions)))
+            inputs = batch if field_ is Field.SCHEME else text_batch
+            logits = model.net(_channels_last(model.prepare(inputs, regions)))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())
         for field_ in models:

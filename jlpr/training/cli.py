@@ -15,6 +15,7 @@ from typing import Any
 
 from jlpr._argtypes import positive_int, probability
 from jlpr.training import (
+    DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
@@ -166,6 +167,14 @@ def _add_classifiers(commands: Any) -> None:
         help="share of training crops blurred up and down only, by up to 3 px "
         f"(default {DEFAULT_VERTICAL_BLUR:g}; 0 turns it off)",
     )
+    parser.add_argument(
+        "--desaturate",
+        metavar="P",
+        type=probability,
+        default=DEFAULT_DESATURATE,
+        help="share of training crops whose colours the text nets see pulled towards grey, "
+        f"by up to 100%% (default {DEFAULT_DESATURATE:g}; 0 turns it off)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
 
@@ -234,6 +243,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         plate_width=args.plate_width,
         stroke_jitter=args.stroke_jitter,
         vertical_blur=args.vertical_blur,
+        desaturate=args.desaturate,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
