@@ -30,5 +30,12 @@ DEFAULT_DESATURATE = 0.0
 nets; the scheme net always sees the colours (``jlpr.training.classifiers.desaturate``)."""
 DEFAULT_EPOCHS = 10
 """Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
-DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = ()
-"""Fields whose nets train for other than :data:`DEFAULT_EPOCHS` passes (field, passes)."""
+DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (
+    ("office", 13),
+    ("classification", 13),
+    ("designation", 6),
+    ("scheme", 6),
+)
+"""Fields whose nets train for other than :data:`DEFAULT_EPOCHS` passes (field, passes): the
+top-row nets were still improving at 10 passes, the designation and scheme nets level from
+about 6; in one run this costs about what 10 passes of all five cost (docs/models.md)."""

@@ -723,6 +723,7 @@ def train_classifiers(
         history.append(
             {
                 "epoch": epoch + 1,
+                "seconds": time.perf_counter() - epoch_start,
                 **{f"loss_{k}": v for k, v in losses.items()},
                 **{f"val_accuracy_{k}": v for k, v in accuracy.items()},
             }
