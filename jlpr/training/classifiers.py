@@ -704,7 +704,7 @@ def train_classifiers(
         log.write(f"resuming after epoch {start_epoch} of {config.total_epochs}\n")
 
     train_seconds = 0.0
-    # The latest validation logits of each field (a field's stop changing when it is done).
+    # The latest validation logits of each field (a field's stop changing once it is done).
     logits: dict[Field, torch.Tensor] = {}
     rows: np.ndarray[Any, Any] | None = None
     for epoch in range(start_epoch, config.total_epochs):
