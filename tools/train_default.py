@@ -9,7 +9,7 @@ recipe and the training metrics.
     python tools/train_default.py --work /tmp/jlpr-train            # all steps
     python tools/train_default.py --work /tmp/jlpr-train --bundle-only
 
-On the 2-core CPU the recipe takes about 1 h 40 min (scenes ~4 min, localizer ~35 min,
+On the 2-core CPU the recipe takes about 1 h 45 min (scenes ~4 min, localizer ~35 min,
 corner refiner ~13 min, classifiers ~47 min; docs/models.md); with --device cuda far less.
 """
 
