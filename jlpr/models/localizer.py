@@ -35,11 +35,12 @@ Nothing here ever downloads anything.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -427,27 +428,42 @@ class YoloPoseLocalizer(Localizer, Configurable):
         found: list[list[PlateRegion]] = [[] for _ in images]
         for stretch in stretches:
             for level in range(max((len(s) for s in sizes), default=0)):
-                todo = [i for i, s in enumerate(sizes) if len(s) > level]
-                chunk: list[tuple[int, npt.NDArray[np.uint8], Letterbox]] = []
-                pixels = 0
-                for n, i in enumerate(todo):
-                    canvas, placement = letterbox(images[i], sizes[i][level], stretch=stretch)
-                    chunk.append((i, canvas, placement))
-                    pixels += canvas.shape[0] * canvas.shape[1]
-                    if n == len(todo) - 1 or pixels >= MAX_BATCH_PIXELS:
-                        canvases = [canvas for _, canvas, _ in chunk]
-                        for (j, _, where), detections in zip(
-                            chunk, self._detect(canvases), strict=True
-                        ):
-                            height, width = images[j].shape[:2]
-                            found[j] += self._regions(detections, where, width, height)
-                        chunk, pixels = [], 0
+                views = (
+                    (i, letterbox(images[i], s[level], stretch=stretch))
+                    for i, s in enumerate(sizes)
+                    if len(s) > level
+                )
+                self._locate_views(images, views, found)
         return [
             regions
             if len(s) * len(stretches) == 1
             else _merge(regions, self.nms_iou)[: self.max_detections]
             for regions, s in zip(found, sizes, strict=True)
         ]
+
+    def _locate_views(
+        self,
+        images: Sequence[ImageArray],
+        views: Iterable[tuple[int, tuple[npt.NDArray[np.uint8], Letterbox]]],
+        found: list[list[PlateRegion]],
+    ) -> None:
+        """Detect in the canvases ``views`` ((image index, letterboxed view) pairs, made as
+        they are needed), up to :data:`MAX_BATCH_PIXELS` per batch, adding each image's
+        regions to ``found``."""
+        chunk: list[tuple[int, tuple[npt.NDArray[np.uint8], Letterbox]]] = []
+        pixels = 0
+        for view in itertools.chain(views, [None]):  # None: flush the last batch
+            if view is not None:
+                chunk.append(view)
+                pixels += view[1][0].shape[0] * view[1][0].shape[1]
+                if pixels < MAX_BATCH_PIXELS:
+                    continue
+            if chunk:
+                detected = self._detect([canvas for _, (canvas, _) in chunk])
+                for (i, (_, where)), detections in zip(chunk, detected, strict=True):
+                    height, width = images[i].shape[:2]
+                    found[i] += self._regions(detections, where, width, height)
+            chunk, pixels = [], 0
 
     def _detect(self, canvases: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
         """NMS rows of each letterboxed canvas, from one forward pass over all of them."""
