@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["angle", "count", "positive_int", "probability", "stretch"]
+__all__ = [
+    "add_fonts_option",
+    "angle",
+    "count",
+    "positive_int",
+    "probability",
+    "stretch",
+    "use_fonts",
+]
 
 
 def _integer(text: str) -> int:
@@ -54,3 +62,29 @@ def angle(text: str) -> float:
 def stretch(text: str) -> float:
     """A widening factor from 0.25 to 4 (the localizer's ``stretch``, 1 for none)."""
     return _bounded(text, 0.25, 4.0, "a number from 0.25 to 4")
+
+
+def add_fonts_option(parser: argparse.ArgumentParser) -> None:
+    """``--fonts PATTERNS``: the fonts the synthetic plates are drawn with (see
+    :data:`jlpr.synth.fonts.FONTS_ENV`); apply it with :func:`use_fonts`."""
+    parser.add_argument(
+        "--fonts",
+        metavar="PATTERNS",
+        default=None,
+        help="draw plates only with these fonts: comma-separated names or file names, "
+        "shell patterns allowed (default: every Japanese font found, or $JLPR_FONTS; "
+        "docs/fonts.md)",
+    )
+
+
+def use_fonts(patterns: str | None) -> None:
+    """Make ``--fonts`` the font selection of this process and of the workers it starts
+    (they inherit the environment), and check now that every pattern finds a font."""
+    if patterns is None:
+        return
+    import os
+
+    from jlpr.synth.fonts import FONTS_ENV, require_japanese_fonts
+
+    os.environ[FONTS_ENV] = patterns
+    require_japanese_fonts()

@@ -124,6 +124,23 @@ def test_rectified_only_at_a_custom_size(tmp_path: Path) -> None:
         assert image.size == (128, 64)
 
 
+def test_fonts_option_chooses_the_fonts_drawn_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jlpr.cli import main as jlpr_main
+
+    fonts = font_search.find_japanese_fonts()
+    # --fonts sets the variable for this process; monkeypatch puts it back afterwards.
+    monkeypatch.setenv(font_search.FONTS_ENV, "")
+    args = ["synth", "plates", "--n", "2", "--kind", "rectified", "--size", "64x32"]
+    one = fonts[-1].name
+    assert jlpr_main([*args, "--out", str(tmp_path / "a"), "--fonts", one]) == 0
+    assert font_search.font_names() == [one]  # workers inherit the selection
+    assert jlpr_main([*args, "--out", str(tmp_path / "b"), "--fonts", "No Such Gothic"]) == 1
+    assert "No Such Gothic" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
 def test_plate_datasets_are_byte_identical_for_a_seed_with_one_or_two_workers(
     tmp_path: Path,
 ) -> None:
@@ -155,6 +172,7 @@ def test_scene_dataset_is_an_ultralytics_pose_dataset(tmp_path: Path) -> None:
     recipe = scene_dataset_recipe(data)  # what trainers copy into their manifests
     assert recipe[0].startswith("jlpr synthetic plate scenes")
     assert "n=8 seed=" in recipe[1] and f"data_version={DATA_VERSION}" in recipe[1]
+    assert recipe[2] == f"fonts={','.join(font_search.font_names())}"
     records = [json.loads(line) for line in (tmp_path / "scenes.jsonl").read_text().splitlines()]
     assert len(records) == 8
     assert sum(r["split"] == "val" for r in records) == 2  # val=0.25, spread evenly

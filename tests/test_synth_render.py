@@ -367,6 +367,46 @@ def test_fonts_are_found_in_the_folders_of_the_environment_variable(
     assert found[0].path == tmp_path / installed.path.name
 
 
+@needs_fonts
+def test_the_fonts_variable_keeps_only_the_fonts_it_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(font_search.FONTS_ENV, "")  # empty: every font
+    everything = font_search.find_japanese_fonts()
+    last = everything[-1]
+    # By name, in any case, and by file name; a pattern may match several fonts.
+    monkeypatch.setenv(font_search.FONTS_ENV, f" {last.name.upper()} ")
+    assert font_search.find_japanese_fonts() == [last]
+    assert font_search.font_names() == [last.name]
+    # In the patterns' order, each font once.
+    monkeypatch.setenv(font_search.FONTS_ENV, f"{last.path.name},{everything[0].name},*")
+    assert font_search.find_japanese_fonts()[:2] == [last, everything[0]] or len(everything) == 1
+    assert sorted(font_search.font_names()) == sorted(f.name for f in everything)
+    monkeypatch.setenv(font_search.FONTS_ENV, "*")
+    assert font_search.find_japanese_fonts() == everything
+    monkeypatch.setenv(font_search.FONTS_ENV, ",")
+    assert font_search.find_japanese_fonts() == everything
+    # Drawing uses only the fonts kept.
+    monkeypatch.setenv(font_search.FONTS_ENV, last.name)
+    style = RenderStyle.random(np.random.default_rng(0))
+    assert style.name_font == style.kana_font == last.name
+
+
+@needs_fonts
+def test_a_font_the_fonts_variable_names_but_nobody_installed_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = font_search.find_japanese_fonts()[0]
+    monkeypatch.setenv(font_search.FONTS_ENV, f"{first.name},No Such Gothic")
+    with pytest.raises(ConfigError) as info:
+        font_search.find_japanese_fonts()
+    message = str(info.value)
+    assert "No Such Gothic" in message and font_search.FONTS_ENV in message
+    assert first.name in message  # what was found, to pick from
+    with pytest.raises(ConfigError):
+        render_plate(rng=np.random.default_rng(0))
+
+
 def test_without_fonts_the_error_says_how_to_install_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -426,7 +426,7 @@ def _colour_spread(images: torch.Tensor) -> float:
 
 
 def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> None:
-    from jlpr.synth.fonts import find_japanese_fonts
+    from jlpr.synth.fonts import find_japanese_fonts, font_names
 
     if not find_japanese_fonts():
         pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
@@ -448,6 +448,8 @@ def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> 
     # The default recipe keeps naming the cache it always named; a range is part of the name.
     assert "plate_width" not in SynthSource().describe()
     assert small.describe()["plate_width"] == [40.0, 40.0]
+    # The fonts drawn with are part of the recipe, so other fonts name another cache.
+    assert SynthSource().describe()["fonts"] == font_names()
     run = TrainConfig(Path("out"), plate_width=(60.0, 300.0))
     assert "--plate-width 60,300" in run.command()
     assert run.recipe()["plate_width"] == [60.0, 300.0]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import angle, count, positive_int, probability
+from jlpr._argtypes import add_fonts_option, angle, count, positive_int, probability, use_fonts
 
 __all__ = ["main", "register"]
 
@@ -101,6 +101,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="processes to use (default: 1; 0 means one per CPU core)",
     )
+    add_fonts_option(parser)
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument(
         "--progress", dest="progress", action="store_true", default=None, help="always show it"
@@ -256,6 +257,7 @@ def _run_plates(args: argparse.Namespace) -> int:
         "mild": DegradationConfig.mild(),
         "strong": DegradationConfig.strong(),
     }
+    use_fonts(args.fonts)
     config = PlateSampleConfig(degradation=presets[args.preset])
     if args.size is not None:
         config = replace(config, output_size=args.size)
@@ -291,6 +293,7 @@ def _run_scenes(args: argparse.Namespace) -> int:
     from jlpr.synth.datasets import SceneDatasetSpec, write_scene_dataset
     from jlpr.synth.scenes import SceneConfig
 
+    use_fonts(args.fonts)
     vehicles = _vehicles(args)
     config = replace(
         SceneConfig(),

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from jlpr.synth import DATA_VERSION
+from jlpr.synth.fonts import font_names
 from jlpr.synth.scenes import (
     PlateSample,
     PlateSampleConfig,
@@ -405,6 +406,7 @@ def _data_yaml(spec: SceneDatasetSpec) -> str:
         f"# n={spec.n} seed={spec.seed} size={spec.config.size} crop={crop} "
         f"negatives={spec.config.negative_fraction} val={spec.val} "
         f"vehicles={'yes' if spec.vehicles else 'no'} data_version={DATA_VERSION}\n"
+        f"# fonts={','.join(font_names())}\n"
         "# The dataset root is this file's folder (no 'path' key, so it can be moved).\n"
         "train: images/train\n"
         "val: images/val\n"

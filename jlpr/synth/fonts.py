@@ -15,6 +15,7 @@ covers every character the plates need (:data:`REQUIRED_CHARS`); see ``docs/font
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.metadata
 import logging
 import os
@@ -28,6 +29,7 @@ from jlpr.errors import ConfigError
 from jlpr.rules import HIRAGANA, OFFICES
 
 __all__ = [
+    "FONTS_ENV",
     "FONT_DIRS_ENV",
     "PACKAGE_FONTS",
     "REQUIRED_CHARS",
@@ -37,11 +39,21 @@ __all__ = [
     "covers",
     "find_cjk_font",
     "find_japanese_fonts",
+    "font_names",
     "require_japanese_fonts",
 ]
 
 FONT_DIRS_ENV = "JLPR_FONT_DIRS"
 """Environment variable: extra folders (``os.pathsep``-separated) searched for fonts."""
+
+FONTS_ENV = "JLPR_FONTS"
+"""Environment variable: keep only the fonts named here (comma-separated, case-insensitive
+shell patterns matched against :attr:`FontSpec.name` and the file name, e.g.
+``"Noto Sans CJK JP *,BIZ UDGothic Bold,Mplus1-Bold.otf"``), in the order of the patterns
+(the order decides which font a random draw picks). Unset or empty: every usable font found,
+in search order. Training recipes set it so that their data does not depend on what a
+machine has installed; a pattern that matches no font is an error, not a silent smaller
+set."""
 
 REQUIRED_CHARS: str = "".join(sorted(set("".join(o.kanji for o in OFFICES)) | set(HIRAGANA)))
 """Every character of the 138 region names (いわき, 袖ヶ浦's small ヶ included) and the 42
@@ -107,6 +119,14 @@ _SYSTEM_PATTERNS = (
     "Takao*Gothic*",
     "VL-Gothic*",
     "fonts-japanese-gothic.ttf",
+    # The classifier recipe's Debian fonts (tools/fetch_fonts.sh), when installed system-wide.
+    "Mplus1-Bold.otf",
+    "Mplus2-Bold.otf",
+    "MTLc3m.ttf",
+    "MTLmr3m.ttf",
+    "komatuna.ttf",
+    "ume-hgo5.ttf",
+    "ume-tgo5.ttf",
 )
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
@@ -243,13 +263,50 @@ def _search(
     return tuple(usable)
 
 
+def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> list[FontSpec]:
+    if not patterns:
+        return list(fonts)
+
+    def matches(pattern: str, font: FontSpec) -> bool:
+        return any(
+            fnmatch.fnmatchcase(text.casefold(), pattern.casefold())
+            for text in (font.name, font.path.name)
+        )
+
+    missing = [p for p in patterns if not any(matches(p, font) for font in fonts)]
+    if missing:
+        found = ", ".join(sorted({font.name for font in fonts})) or "none"
+        raise ConfigError(
+            f"{FONTS_ENV} names fonts that were not found: {', '.join(missing)} "
+            f"(usable fonts found: {found}); install them or add their folder to "
+            f"{FONT_DIRS_ENV}"
+        )
+    # In the patterns' order, not the search's: which font a random draw picks depends on
+    # the order, and the search's order depends on where the fonts were installed.
+    chosen: list[FontSpec] = []
+    for pattern in patterns:
+        chosen += [f for f in fonts if matches(pattern, f) and f not in chosen]
+    return chosen
+
+
 def find_japanese_fonts() -> list[FontSpec]:
     """Every usable Japanese font found: the ``train`` extra's packages first, then the
     folders of ``JLPR_FONT_DIRS``, then the system folders. A font is usable when it covers
-    :data:`REQUIRED_CHARS`. The search is cached per set of search paths."""
+    :data:`REQUIRED_CHARS`. The search is cached per set of search paths.
+
+    When ``JLPR_FONTS`` is set, only the fonts it names are returned (see :data:`FONTS_ENV`);
+    :class:`~jlpr.errors.ConfigError` if one of its patterns matches no usable font.
+    """
     env = os.environ.get(FONT_DIRS_ENV, "")
     env_dirs = tuple(d for d in env.split(os.pathsep) if d)
-    return list(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS))
+    patterns = tuple(p.strip() for p in os.environ.get(FONTS_ENV, "").split(",") if p.strip())
+    return _selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), patterns)
+
+
+def font_names() -> list[str]:
+    """Names of the fonts the renderer draws with (:func:`find_japanese_fonts`), in order:
+    what a data recipe records so that its data can be drawn again."""
+    return [font.name for font in find_japanese_fonts()]
 
 
 def require_japanese_fonts() -> list[FontSpec]:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +61,7 @@ from jlpr.models.fields import CnnFieldClassifier, save_classifiers
 from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
+from jlpr.synth.fonts import font_names
 from jlpr.training import (
     DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
@@ -215,6 +217,8 @@ class TrainConfig:
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         parts += ["--desaturate", f"{self.desaturate:g}"]
+        # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
+        parts += ["--fonts", shlex.quote(",".join(font_names()))]
         return " ".join(parts)
 
 

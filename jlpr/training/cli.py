@@ -13,7 +13,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import positive_int, probability
+from jlpr._argtypes import add_fonts_option, positive_int, probability, use_fonts
 from jlpr.training import (
     DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
@@ -175,6 +175,7 @@ def _add_classifiers(commands: Any) -> None:
         help="share of training crops whose colours the text nets see pulled towards grey, "
         f"by up to 100%% (default {DEFAULT_DESATURATE:g}; 0 turns it off)",
     )
+    add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
 
@@ -227,6 +228,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
     from jlpr.training.classifiers import TrainConfig, train_classifiers
     from jlpr.types import Field
 
+    use_fonts(args.fonts)
     config = TrainConfig(
         out=args.out,
         seed=args.seed,

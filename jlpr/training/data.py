@@ -145,10 +145,13 @@ class SynthSource:
 
     def describe(self) -> dict[str, Any]:
         from jlpr.synth import DATA_VERSION
+        from jlpr.synth.fonts import font_names
 
         described: dict[str, Any] = {
             "generator": "jlpr.synth.scenes.make_plate_sample",
             "data_version": DATA_VERSION,
+            # The crops depend on the fonts found, so a cache drawn with others is not reused.
+            "fonts": font_names(),
             "config": "PlateSampleConfig() (all schemes, default degradations)",
             "loose_share": self.loose_share,
         }
