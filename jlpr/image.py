@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import warnings
 from typing import IO, Any, Literal, TypeAlias
 
@@ -180,6 +181,18 @@ def _bomb(name: str, exc: Exception) -> ImageTooLargeError:
     )
 
 
+def _pil_open(file: IO[bytes]) -> Image.Image:
+    """Pillow's own ``Image.open``, even when ultralytics has replaced it.
+
+    Importing ultralytics (in the user's code, before or after jlpr) swaps ``Image.open`` for
+    a wrapper that, on a file Pillow cannot identify, tries to pip-install pi-heif and then
+    raises another error; jlpr installs nothing and reports such files as not images.
+    """
+    patches = sys.modules.get("ultralytics.utils.patches")
+    opener = getattr(patches, "_image_open", None) if patches is not None else None
+    return (opener if callable(opener) else Image.open)(file)
+
+
 def _open_and_convert(file: IO[bytes], name: str, max_pixels: int, *, is_bytes: bool) -> ImageArray:
     # Pillow warns (and at twice its limit, raises) about decompression bombs while reading the
     # header. When the caller allows more pixels than Pillow does, the caller's limit rules.
@@ -189,7 +202,7 @@ def _open_and_convert(file: IO[bytes], name: str, max_pixels: int, *, is_bytes: 
     with warnings.catch_warnings():
         warnings.simplefilter(bomb_action, Image.DecompressionBombWarning)
         try:
-            image = Image.open(file)
+            image = _pil_open(file)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(name, exc) from exc
         except UnidentifiedImageError as exc:

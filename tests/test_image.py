@@ -115,6 +115,22 @@ def test_text_file_is_not_an_image(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+def test_a_text_file_is_not_an_image_even_after_ultralytics_patched_pillow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Importing ultralytics replaces Image.open with a wrapper that, on an unidentifiable
+    # file, tries to install pi-heif and raises something else; a user may import it
+    # before or after jlpr, and jlpr's own localizer is not always in use.
+    patches = pytest.importorskip("ultralytics.utils.patches")
+    monkeypatch.setattr(Image, "open", patches.image_open)
+    path = tmp_path / "notes.jpg"
+    path.write_text("this is not a picture\n", encoding="utf-8")
+    with pytest.raises(ImageError, match="not an image"):
+        load_image(path)
+    ok = write(tmp_path / "ok.png", encode(Image.fromarray(random_rgb()), "PNG"))
+    assert load_image(ok).shape[2] == 3
+
+
 def test_random_bytes_file_is_not_an_image(tmp_path: Path) -> None:
     path = write(tmp_path / "noise.png", np.random.default_rng(1).bytes(4096))
     with pytest.raises(ImageError, match="not an image") as info:
