@@ -6,6 +6,7 @@ re-run after an interruption. The last step composes the reader and writes it to
 ``jlpr/weights/default`` with ``save_pretrained`` plus a ``MANIFEST.json`` that records the
 recipe and the training metrics.
 
+    bash tools/fetch_fonts.sh /tmp/jlpr-fonts && export JLPR_FONT_DIRS=/tmp/jlpr-fonts
     python tools/train_default.py --work /tmp/jlpr-train            # all steps
     python tools/train_default.py --work /tmp/jlpr-train --bundle-only
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +46,19 @@ WIDE_POSE = ["--max-yaw", "70", "--max-pitch", "35", "--max-roll", "25"]
 # strongly oblique real-dev frames, with them 16 (docs/models.md, "Side views in training").
 SIDE_VIEWS = ["--max-yaw", "70", "--photo-max-yaw", "70"]
 STEPS = ("scenes", "scenes_wide", "localizer", "rectifier", "classifiers")
+# The three fonts of the "train" extra, in the order the font search finds them: the bundled
+# localizer and refiner were trained on scenes drawn with these.
+SCENE_FONTS = "Noto Sans CJK JP Bold,IPAexGothic,Noto Sans CJK JP Regular"
+# The classifiers learn nine typefaces: those three and six from Debian packages
+# (tools/fetch_fonts.sh, docs/fonts.md); three more stay out of training so that the
+# unseen-font held-out set measures typefaces never seen (docs/models.md, "Nine typefaces
+# instead of three").
+CLASSIFIER_FONTS = (
+    f"{SCENE_FONTS},Ume Hy Gothic O5,Komatuna,BIZ UDGothic Bold,MotoyaLCedar W3 mono,"
+    "M PLUS 1 Bold,VL Gothic regular"
+)
+# Never trained on: the unseen-font held-out set is drawn with these (docs/models.md).
+UNSEEN_FONTS = "MotoyaLMaru W3 mono,M PLUS 2 Bold,Ume Gothic O5 Medium"
 
 
 def recipe(work: Path, device: str) -> dict[str, list[str]]:
@@ -52,10 +68,11 @@ def recipe(work: Path, device: str) -> dict[str, list[str]]:
         "scenes": [
             "jlpr", "synth", "scenes", "--n", "4000", "--out", str(scenes), "--seed", str(SEED),
             "--size", "640", "--crop", "416", "--workers", "0", *SIDE_VIEWS,
+            "--fonts", SCENE_FONTS,
         ],
         "scenes_wide": [
             "jlpr", "synth", "scenes", "--n", "6000", "--out", str(wide), "--seed", "1",
-            "--size", "640", "--workers", "0", *WIDE_POSE,
+            "--size", "640", "--workers", "0", *WIDE_POSE, "--fonts", SCENE_FONTS,
         ],
         "rectifier": [
             "jlpr", "train", "rectifier", "--data", str(wide), "--out", str(work / "refiner"),
@@ -68,7 +85,7 @@ def recipe(work: Path, device: str) -> dict[str, list[str]]:
         ],
         "classifiers": [
             "jlpr", "train", "classifiers", "--out", str(work / "fields"), "--seed", str(SEED),
-            "--device", device,
+            "--device", device, "--fonts", CLASSIFIER_FONTS,
         ],
     }  # fmt: skip
 
@@ -92,7 +109,7 @@ def run(step: str, command: list[str], work: Path) -> subprocess.Popen[bytes]:
         command = [*command, "--resume"]
     if resume and step == "localizer" and (work / "localizer" / "train").is_dir():
         command = [*command, "--resume"]
-    print("+", " ".join(command), flush=True)
+    print("+", shlex.join(command), flush=True)
     return subprocess.Popen([sys.executable, "-m", "jlpr", *command[1:]])
 
 
@@ -118,7 +135,7 @@ def bundle(work: Path, commands: dict[str, list[str]]) -> None:
     }
     manifest = {
         # $WORK stands for --work, so the manifest does not record this machine's paths.
-        "recipe": [" ".join(c).replace(str(work), "$WORK") for c in commands.values()],
+        "recipe": [shlex.join(c).replace(str(work), "$WORK") for c in commands.values()],
         "bundled_with": "python tools/train_default.py",
         "seed": SEED,
         "predict_imgsz": PREDICT_IMGSZ,
@@ -130,6 +147,25 @@ def bundle(work: Path, commands: dict[str, list[str]]) -> None:
     print(f"bundled into {BUNDLE}")
 
 
+def check_fonts() -> None:
+    """Fail now, not after the localizer's 35 minutes, when a recipe font is missing."""
+    from jlpr.errors import ConfigError
+    from jlpr.synth.fonts import FONTS_ENV, require_japanese_fonts
+
+    before = os.environ.get(FONTS_ENV)
+    try:
+        for fonts in (SCENE_FONTS, CLASSIFIER_FONTS):
+            os.environ[FONTS_ENV] = fonts
+            require_japanese_fonts()
+    except ConfigError as exc:
+        raise SystemExit(f"{exc}\n(fetch them with: bash tools/fetch_fonts.sh DIR)") from None
+    finally:
+        if before is None:
+            os.environ.pop(FONTS_ENV, None)
+        else:
+            os.environ[FONTS_ENV] = before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="folder for data and runs")
@@ -139,6 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     commands = recipe(args.work, args.device)
     if not args.bundle_only:
+        check_fonts()
         for step in ("scenes", "scenes_wide"):
             if not done(step, args.work) and run(step, commands[step], args.work).wait() != 0:
                 raise SystemExit(f"scene generation failed ({step})")
