@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 __all__ = [
     "add_fonts_option",
@@ -82,8 +83,6 @@ def use_fonts(patterns: str | None) -> None:
     (they inherit the environment), and check now that every pattern finds a font."""
     if patterns is None:
         return
-    import os
-
     from jlpr.synth.fonts import FONTS_ENV, require_japanese_fonts
 
     os.environ[FONTS_ENV] = patterns
