@@ -393,6 +393,19 @@ def test_the_fonts_variable_keeps_only_the_fonts_it_names(
 
 
 @needs_fonts
+def test_patterns_given_directly_select_as_the_variable_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(font_search.FONTS_ENV, "")
+    last = font_search.find_japanese_fonts()[-1]
+    assert font_search.find_japanese_fonts(last.name) == [last]
+    monkeypatch.setenv(font_search.FONTS_ENV, last.name)
+    assert font_search.find_japanese_fonts() == font_search.find_japanese_fonts(last.name)
+    with pytest.raises(ConfigError, match="No Such Gothic"):
+        font_search.find_japanese_fonts("No Such Gothic")
+
+
+@needs_fonts
 def test_a_font_the_fonts_variable_names_but_nobody_installed_is_an_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -150,20 +149,13 @@ def bundle(work: Path, commands: dict[str, list[str]]) -> None:
 def check_fonts() -> None:
     """Fail now, not after the localizer's 35 minutes, when a recipe font is missing."""
     from jlpr.errors import ConfigError
-    from jlpr.synth.fonts import FONTS_ENV, require_japanese_fonts
+    from jlpr.synth.fonts import find_japanese_fonts
 
-    before = os.environ.get(FONTS_ENV)
     try:
         for fonts in (SCENE_FONTS, CLASSIFIER_FONTS):
-            os.environ[FONTS_ENV] = fonts
-            require_japanese_fonts()
+            find_japanese_fonts(fonts)
     except ConfigError as exc:
         raise SystemExit(f"{exc}\n(fetch them with: bash tools/fetch_fonts.sh DIR)") from None
-    finally:
-        if before is None:
-            os.environ.pop(FONTS_ENV, None)
-        else:
-            os.environ[FONTS_ENV] = before
 
 
 def main() -> None:

@@ -263,9 +263,12 @@ def _search(
     return tuple(usable)
 
 
-def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> list[FontSpec]:
+@lru_cache(maxsize=16)
+def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> tuple[FontSpec, ...]:
+    # Cached: the renderer asks for its fonts once per plate, and matching every pattern
+    # against every font found costs about a millisecond with a folder of fonts.
     if not patterns:
-        return list(fonts)
+        return fonts
 
     def matches(pattern: str, font: FontSpec) -> bool:
         return any(
@@ -286,21 +289,23 @@ def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> list[Fo
     chosen: list[FontSpec] = []
     for pattern in patterns:
         chosen += [f for f in fonts if matches(pattern, f) and f not in chosen]
-    return chosen
+    return tuple(chosen)
 
 
-def find_japanese_fonts() -> list[FontSpec]:
+def find_japanese_fonts(patterns: str | None = None) -> list[FontSpec]:
     """Every usable Japanese font found: the ``train`` extra's packages first, then the
     folders of ``JLPR_FONT_DIRS``, then the system folders. A font is usable when it covers
     :data:`REQUIRED_CHARS`. The search is cached per set of search paths.
 
-    When ``JLPR_FONTS`` is set, only the fonts it names are returned (see :data:`FONTS_ENV`);
-    :class:`~jlpr.errors.ConfigError` if one of its patterns matches no usable font.
+    ``patterns`` (default: ``$JLPR_FONTS``) keeps only the fonts it names, in its order (see
+    :data:`FONTS_ENV`); :class:`~jlpr.errors.ConfigError` if one of them matches no usable
+    font.
     """
     env = os.environ.get(FONT_DIRS_ENV, "")
     env_dirs = tuple(d for d in env.split(os.pathsep) if d)
-    patterns = tuple(p.strip() for p in os.environ.get(FONTS_ENV, "").split(",") if p.strip())
-    return _selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), patterns)
+    text = os.environ.get(FONTS_ENV, "") if patterns is None else patterns
+    wanted = tuple(p.strip() for p in text.split(",") if p.strip())
+    return list(_selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), wanted))
 
 
 def font_names() -> list[str]:
