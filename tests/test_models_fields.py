@@ -37,6 +37,7 @@ from jlpr.models.slots import (
     CLASSIFICATION_LABELS,
     DESIGNATION_LABELS,
     DOT,
+    best_valid_sequences,
     encode_classification,
     encode_designation,
     grammar_for,
@@ -353,6 +354,18 @@ def test_decoding_finds_the_most_probable_valid_string(seed: int, field: Field) 
     assert [a.confidence for a in alternatives] == sorted(
         (a.confidence for a in alternatives), reverse=True
     )
+
+
+def test_a_batch_decodes_each_item_as_alone() -> None:
+    # Batches of three or more took another code path before (a BLAS product), so check that
+    # every item of a batch gets the readings it gets alone.
+    probs = np.random.default_rng(5).dirichlet(np.full(len(DESIGNATION_LABELS), 0.3), size=(6, 4))
+    grammar = grammar_for(Field.DESIGNATION, DESIGNATION_LABELS)
+    together = top_valid(probs, grammar, top_k=3)
+    assert together == [top_valid(item, grammar, top_k=3)[0] for item in probs]
+    assert best_valid_sequences(np.log(probs), grammar).tolist() == [
+        list(grammar.sequences[grammar.texts.index(alts[0].value)]) for alts in together
+    ]
 
 
 # -- calibration ----------------------------------------------------------------------------------
