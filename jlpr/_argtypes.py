@@ -11,6 +11,7 @@ __all__ = [
     "count",
     "positive_int",
     "probability",
+    "rotations",
     "stretch",
     "use_fonts",
 ]
@@ -63,6 +64,22 @@ def angle(text: str) -> float:
 def stretch(text: str) -> float:
     """A widening factor from 0.25 to 4 (the localizer's ``stretch``, 1 for none)."""
     return _bounded(text, 0.25, 4.0, "a number from 0.25 to 4")
+
+
+def rotations(text: str) -> tuple[int, ...]:
+    """Comma-separated quarter turns in degrees, each of 0, 90, 180 and 270 at most once
+    (the reader's ``rotations``)."""
+    parts = [part.strip() for part in text.split(",")]
+    turns = []
+    for part in parts:
+        if part not in ("0", "90", "180", "270"):
+            raise argparse.ArgumentTypeError(
+                f"expected turns of 0, 90, 180 or 270 degrees separated by commas, got {text!r}"
+            )
+        turns.append(int(part))
+    if len(set(turns)) != len(turns):
+        raise argparse.ArgumentTypeError(f"a turn is named twice in {text!r}")
+    return tuple(turns)
 
 
 def add_fonts_option(parser: argparse.ArgumentParser) -> None:

@@ -88,6 +88,34 @@ def test_a_plate_seen_from_the_side_is_read_exactly(
     assert np.abs(found - corners).max() < 0.1 * (corners[:, 1].max() - corners[:, 1].min())
 
 
+@pytest.mark.parametrize("quarter_turns", [1, -1])
+def test_a_plate_turned_a_quarter_turn_is_read_when_the_turns_are_searched(
+    reader: PlateReader, quarter_turns: int
+) -> None:
+    # The example scene turned counter-clockwise (1) or clockwise (-1): as it is, the
+    # localizer finds no readable plate in it (measured: nothing, or '? ? ? ?' at 0.0).
+    label = json.loads((EXAMPLES / "car.json").read_text(encoding="utf-8"))
+    with Image.open(EXAMPLES / "car.jpg") as car:
+        upright = np.asarray(car.convert("RGB"))
+    height, width = upright.shape[:2]
+    turned = np.ascontiguousarray(np.rot90(upright, quarter_turns))
+    assert label["text"] not in [p.text for p in reader.read(turned)]
+    searching = reader.with_components(rotations=(0, 90, 270))
+    plates = searching.read(turned)
+    assert [p.text for p in plates] == [label["text"]]
+    # The plate's own corners (TL is its top-left, wherever that is on screen), where the
+    # turn took the drawn ones.
+    x, y = np.array(label["corners"]).T
+    truth = np.stack([y, width - x] if quarter_turns == 1 else [height - y, x], axis=1)
+    assert plates[0].corners is not None
+    found = np.array(plates[0].corners.points)
+    assert np.abs(found - truth).max() < 0.04 * (label["corners"][1][0] - label["corners"][0][0])
+    # The box, too, is mapped back: it lies on the drawn plate.
+    box, drawn = plates[0].box, Quad.from_points(truth).to_box()
+    assert box is not None and box.intersection(drawn) > 0.6 * max(box.area, drawn.area)
+    assert searching.recognize(turned, locate=True).text == label["text"]
+
+
 def test_the_bundled_reader_reports_nothing_on_a_plateless_image(reader: PlateReader) -> None:
     rng = np.random.default_rng(0)
     noise = rng.integers(0, 256, size=(360, 640, 3), dtype=np.uint8)

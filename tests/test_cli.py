@@ -233,6 +233,26 @@ def test_search_options_need_a_localizer_that_has_them(
     assert option in err and "ThresholdLocalizer" in err
 
 
+def test_rotations_turn_the_image_and_place_plates_in_it_as_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
+) -> None:
+    # Searched only a quarter turn counter-clockwise, the scene's plate stands on its side
+    # there: its box maps back onto the upright plate, and the corner the localizer took for
+    # top-left (the top-left of the turned screen) is the plate's top-right.
+    image = write_scene(tmp_path / "car.png")
+    weights = ["--weights", saved_reader_dir, "--json"]
+    for command in ("read", "recognize"):
+        status, out, _ = run(capsys, command, image, "--rotations", "90", *weights)
+        assert status == 0
+        record = json.loads(out)
+        plate = record["plates"][0] if command == "read" else record["plate"]
+        assert plate["text"] == "佐賀 581 せ 18-32"
+        assert plate["corners"][0] == [328.0, 120.0]
+    status, out, err = run(capsys, "read", image, "--rotations", "0,45", *weights)
+    assert (status, out) == (2, "")
+    assert "0, 90, 180 or 270" in err
+
+
 def test_max_pixels_refuses_large_images(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, saved_reader_dir: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,7 +21,9 @@ from jlpr import (
     WeightsIntegrityError,
     WeightsNotFoundError,
 )
+from jlpr.interfaces import FieldClassifier, ImageArray, Localizer
 from jlpr.rectify import PerspectiveRectifier
+from jlpr.types import Alternative, Box, FieldReading, PlateRegion, Quad
 from tests.components import (
     AnswerFileClassifier,
     MeanColourSchemeClassifier,
@@ -170,3 +173,94 @@ def test_a_reader_needs_the_four_text_fields() -> None:
     office = answer(Field.OFFICE, "品川")
     with pytest.raises(ConfigError, match="two classifiers"):
         PlateReader(None, PerspectiveRectifier(), [office, office])
+
+
+class MarkedKanaClassifier(FieldClassifier):
+    """Reads せ surely only when the crop's left third is darker than its right third: the
+    plate of :func:`marked_scene` is upright in the crop."""
+
+    field = Field.KANA
+
+    def classify(self, plate_image: ImageArray) -> FieldReading:
+        third = plate_image.shape[1] // 3
+        upright = plate_image[:, :third].mean() + 20 < plate_image[:, -third:].mean()
+        confidence = 0.95 if upright else 0.2
+        return FieldReading(Field.KANA, "せ", confidence, (Alternative("せ", confidence),))
+
+
+def marked_scene() -> ImageArray:
+    """:func:`scene` with a dark mark in the left third of its plate, the plate's own left."""
+    image = scene()
+    image[130:174, 205:240] = 30
+    return image
+
+
+def marked_reader(**settings: Any) -> PlateReader:
+    return make_reader(**settings).with_components(MarkedKanaClassifier())
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_a_turned_plate_is_read_upright_and_placed_in_the_image_as_given(
+    quarter_turns: int,
+) -> None:
+    turned = np.ascontiguousarray(np.rot90(marked_scene(), quarter_turns))
+    # As it is, the plate is read the wrong way round: the kana net is unsure.
+    (plate,) = marked_reader(min_confidence=0.0).read(turned)
+    assert plate.readings[Field.KANA].confidence == 0.2
+    (plate,) = marked_reader(rotations=(0, 90, 180, 270)).read(turned)
+    assert plate.readings[Field.KANA].confidence == 0.95
+    # The plate's corners, TL first, where np.rot90 took them: (x, y) -> (y, W - x) per turn.
+    corners = np.array([(200, 120), (328, 120), (328, 184), (200, 184)], dtype=float)
+    width, height = 640, 360
+    for _ in range(quarter_turns):
+        corners = np.stack([corners[:, 1], width - corners[:, 0]], axis=1)
+        width, height = height, width
+    assert plate.corners is not None
+    np.testing.assert_allclose(plate.corners.points, corners)
+    assert plate.box == Quad.from_points(corners).to_box()
+    # recognize() reads the crop in every turn too and keeps the surest reading.
+    marked = marked_reader(rotations=(0, 90, 180, 270))
+    assert marked.recognize(turned).readings[Field.KANA].confidence == 0.95
+    assert marked_reader().recognize(turned).readings[Field.KANA].confidence == 0.2
+
+
+def test_one_plate_found_in_several_turns_is_reported_once() -> None:
+    reader = marked_reader(rotations=(0, 90, 180, 270), min_confidence=0.0)
+    plates = reader.read(marked_scene())
+    assert len(plates) == 1
+    assert plates[0].readings[Field.KANA].confidence == 0.95
+    assert plates[0].box == Box(200.0, 120.0, 328.0, 184.0)
+    # Two plates stay two.
+    two = marked_scene()
+    two[250:314, 400:528] = (240, 195, 10)
+    both = reader.with_components(ColumnRunLocalizer()).read(two)
+    assert sorted(p.box.x1 for p in both if p.box is not None) == [200.0, 400.0]
+
+
+class ColumnRunLocalizer(Localizer):
+    """Finds each run of columns holding plate-yellow pixels (plates side by side)."""
+
+    def locate(self, image: ImageArray) -> list[PlateRegion]:
+        mask = np.abs(image.astype(int) - (240, 195, 10)).max(axis=2) < 5
+        columns = np.flatnonzero(mask.any(axis=0))
+        found = []
+        for run in np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1):
+            if len(run):
+                ys = np.flatnonzero(mask[:, run].any(axis=1))
+                box = Box(float(run[0]), float(ys[0]), float(run[-1] + 1), float(ys[-1] + 1))
+                found.append(PlateRegion(box=box, score=0.9, corners=Quad.from_box(box)))
+        return found
+
+
+@pytest.mark.parametrize("rotations", [(), (45,), (0, 0), "0", (True,), (0, 360)])
+def test_rotations_must_be_distinct_quarter_turns(rotations: Any) -> None:
+    with pytest.raises(ConfigError, match="rotations"):
+        make_reader(rotations=rotations)
+
+
+def test_rotations_are_saved_with_the_reader(tmp_path: Path) -> None:
+    directory = make_reader(rotations=(0, 90, 270)).save_pretrained(tmp_path / "weights")
+    assert PlateReader.from_pretrained(directory).rotations == (0, 90, 270)
+    assert PlateReader.from_pretrained(directory, rotations=[0]).rotations == (0,)
+    assert make_reader().with_components(rotations=(180,)).rotations == (180,)
+    assert make_reader().rotations == (0,)
