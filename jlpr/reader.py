@@ -190,33 +190,29 @@ class PlateReader:
                 "this reader has no localizer, so it cannot find plates in whole images; "
                 "use recognize() on plate crops, or give it a localizer"
             )
-        # The classifiers read the plates of every turn of every image in one batch; the
-        # localizer sees one turn at a time, as a batch mixing landscape and portrait
-        # canvases pads them all to squares (measured: 5x the time of one turn, not 3x).
-        views = [(i, angle) for angle in self.rotations for i in range(len(arrays))]
-        turned = [_turn(arrays[i], angle) for i, angle in views]
-        found: list[list[PlateRegion]] = []
-        for start in range(0, len(turned), len(arrays)):
-            batch = turned[start : start + len(arrays)]
-            located = self.localizer.locate_batch(batch)
-            if len(located) != len(batch):
-                raise ModelError(
-                    f"{type(self.localizer).__qualname__}.locate_batch returned "
-                    f"{len(located)} results for {len(batch)} images"
-                )
-            found += located
+        # The localizer sees one turn of the images at a time (a batch mixing landscape and
+        # portrait canvases pads them all to squares: measured 5x the time of one turn, not
+        # 3x), and only one turn's copies are held at once; the classifiers read the plates
+        # of every turn of every image in one batch.
         rectified: list[RectifiedPlate] = []
         regions: list[PlateRegion] = []
-        owners: list[int] = []
-        for view, (array, view_regions) in enumerate(zip(turned, found, strict=True)):
-            for region in view_regions:
-                rectified.append(self.rectifier.rectify(array, region))
-                regions.append(region)
-                owners.append(view)
+        owners: list[tuple[int, int]] = []
+        for angle in self.rotations:
+            turned = [_turn(array, angle) for array in arrays]
+            found = self.localizer.locate_batch(turned)
+            if len(found) != len(turned):
+                raise ModelError(
+                    f"{type(self.localizer).__qualname__}.locate_batch returned {len(found)} "
+                    f"results for {len(turned)} images"
+                )
+            for index, (array, image_regions) in enumerate(zip(turned, found, strict=True)):
+                for region in image_regions:
+                    rectified.append(self.rectifier.rectify(array, region))
+                    regions.append(region)
+                    owners.append((index, angle))
         plates = self._decode(rectified, regions)
         per_image: list[list[Plate]] = [[] for _ in arrays]
-        for view, plate in zip(owners, plates, strict=True):
-            index, angle = views[view]
+        for (index, angle), plate in zip(owners, plates, strict=True):
             height, width = arrays[index].shape[:2]
             per_image[index].append(_unturn_plate(plate, angle, width, height))
         results = []
