@@ -16,7 +16,7 @@ from jlpr import PlateReader
 from jlpr.cli import main
 from jlpr.errors import ConfigError
 from jlpr.interfaces import ImageArray
-from jlpr.models import build_classifiers
+from jlpr.models import FieldModelConfig, build_classifiers
 from jlpr.models.fields import CnnFieldClassifier
 from jlpr.rectify import PerspectiveRectifier
 from jlpr.synth.sampling import random_plate
@@ -288,6 +288,12 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
             config(tmp_path, vertical_blur=share)
         with pytest.raises(ConfigError, match="desaturate"):
             config(tmp_path, desaturate=share)
+        with pytest.raises(ConfigError, match="random_filter share of kana"):
+            config(tmp_path, random_filter={"kana": share})
+    with pytest.raises(ConfigError, match="'colour', not a field"):
+        config(tmp_path, random_filter={"colour": 0.5})
+    with pytest.raises(ConfigError, match="scheme net reads colours"):
+        config(tmp_path, random_filter={"scheme": 0.5})
 
 
 def _stroke_image() -> torch.Tensor:
@@ -420,6 +426,73 @@ def test_the_scheme_net_sees_the_colours_and_the_text_nets_the_desaturated_crops
         assert _colour_spread(kana) < _colour_spread(scheme) * 0.9
 
 
+def test_random_filter_keeps_an_image_under_the_identity_and_blends_by_its_mix() -> None:
+    images = torch.rand(3, 3, 12, 20) * 255.0
+    identity = torch.eye(3).view(1, 3, 3, 1, 1).repeat(3, 1, 1, 1, 1)
+    mix = torch.tensor([0.0, 0.5, 1.0])
+    torch.testing.assert_close(
+        training.random_filter(images, identity, mix), images, atol=0.05, rtol=0
+    )
+    # A box blur: the filtered image has the original's mean and spread, but its edges soften.
+    bar = _stroke_image()[:2]
+    box = torch.zeros(2, 3, 3, 3, 3)
+    for c in range(3):
+        box[:, c, c] = 1.0 / 9.0
+    blurred = training.random_filter(bar, box, torch.zeros(2))
+    torch.testing.assert_close(blurred.mean(dim=(1, 2, 3)), bar.mean(dim=(1, 2, 3)))
+    torch.testing.assert_close(
+        blurred.std(dim=(1, 2, 3)), bar.std(dim=(1, 2, 3)), rtol=1e-4, atol=0
+    )
+    assert not torch.isin(blurred[0, 0, 8, 9:14].round(), torch.tensor([30.0, 220.0])).all()
+    torch.testing.assert_close(training.random_filter(bar, box, torch.ones(2)), bar)
+
+
+def test_random_filter_share_draws_its_share_and_zero_draws_nothing() -> None:
+    inputs = torch.randn(200, 3, 8, 8)
+    rng = np.random.default_rng(0)
+    assert torch.equal(training._augment_random_filter(inputs, 0.0, rng), inputs)
+    assert rng.random() == np.random.default_rng(0).random()
+    out = training._augment_random_filter(inputs, 0.5, np.random.default_rng(2))
+    changed = (out != inputs).flatten(1).any(dim=1).float().mean()
+    assert 0.35 < float(changed) < 0.65
+
+
+def test_only_the_named_nets_see_their_inputs_through_random_filters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filtered: list[int] = []
+    original = training.random_filter
+
+    def spy(images: torch.Tensor, kernels: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+        filtered.append(images.shape[-1])
+        return original(images, kernels, mix)
+
+    monkeypatch.setattr(training, "random_filter", spy)
+    fields = (Field.OFFICE, Field.KANA, Field.SCHEME)
+    run = config(tmp_path, fields=fields, random_filter={"kana": 1.0})
+    assert run.recipe()["random_filter"] == {"kana": 1.0}
+    assert "--random-filter kana=1" in run.command()
+    train_classifiers(run, NoiseSource())
+    kana_width = FieldModelConfig.default(Field.KANA).input_size[0]
+    assert filtered and set(filtered) == {kana_width}
+    assert "--random-filter" not in config(tmp_path, random_filter={"kana": 0.0}).command()
+
+
+def test_a_random_filter_on_one_net_leaves_the_other_nets_as_they_were(tmp_path: Path) -> None:
+    fields = (Field.OFFICE, Field.KANA)
+    plain = config(tmp_path / "a", fields=fields)
+    filtered = config(tmp_path / "b", fields=fields, random_filter={"kana": 1.0})
+    train_classifiers(plain, NoiseSource())
+    train_classifiers(filtered, NoiseSource())
+    before, after = (
+        {c.field: c.net.state_dict() for c in build_classifiers(run.out)}
+        for run in (plain, filtered)
+    )
+    for name, value in before[Field.OFFICE].items():
+        assert torch.equal(value, after[Field.OFFICE][name]), name
+    assert any(not torch.equal(v, after[Field.KANA][k]) for k, v in before[Field.KANA].items())
+
+
 def _colour_spread(images: torch.Tensor) -> float:
     """Mean difference between a pixel's largest and smallest channel (0 for grey)."""
     return float((images.amax(dim=1) - images.amin(dim=1)).mean())
@@ -486,6 +559,8 @@ def test_unknown_fields_are_a_usage_error(
     assert main(["train", "classifiers", "--out", str(tmp_path), "--vertical-blur", "-1"]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--desaturate", "1.5"]) == 2
+    for bad in ("kana", "kana=2", "colour=0.5"):
+        assert main(["train", "classifiers", "--out", str(tmp_path), "--random-filter", bad]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
     for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2

@@ -28,6 +28,9 @@ real-dev plate and the other less, synthetic figures equal (docs/models.md)."""
 DEFAULT_DESATURATE = 0.0
 """Share of training crops whose colours are pulled towards grey (by 0-100 %) for the text
 nets; the scheme net always sees the colours (``jlpr.training.classifiers.desaturate``)."""
+DEFAULT_RANDOM_FILTER: tuple[tuple[str, float], ...] = ()
+"""Fields whose net sees a share of its inputs through a random filter (field, share):
+``jlpr.training.classifiers.random_filter``. None by default."""
 DEFAULT_EPOCHS = 10
 """Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
 DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (

@@ -7,8 +7,9 @@ its own number of passes (``--epochs 10,office=13``: a net that is done stops co
 time), light on-the-fly augmentation (region jitter, brightness and contrast, the ink of
 half the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
 blurred up and down only, ``--vertical-blur``, and the colours of a share of them pulled
-towards grey for the text nets, ``--desaturate``, both off by default; the synthetic data are
-already degraded), no label smoothing (it would blur the confidences that temperature
+towards grey for the text nets, ``--desaturate``, both off by default, and the inputs of
+chosen text nets seen through random filters, ``--random-filter kana=0.5``; the synthetic
+data are already degraded), no label smoothing (it would blur the confidences that temperature
 scaling then calibrates). After each epoch it prints per-field accuracy on a validation
 split generated from other seeds and writes a checkpoint with the optimizers' state
 (``--resume`` continues from it). At the end each field's temperature is fitted on one half
@@ -67,6 +68,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
+    DEFAULT_RANDOM_FILTER,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
@@ -78,6 +80,7 @@ from jlpr.types import Field
 __all__ = [
     "TrainConfig",
     "desaturate",
+    "random_filter",
     "stroke_weight",
     "train_classifiers",
     "vertical_blur",
@@ -98,6 +101,8 @@ _BRIGHTNESS = 0.25
 _CONTRAST = 0.25
 _CHANNEL_GAIN = 0.05
 _VERTICAL_SIGMA = 3.0
+_FILTER_SIZES = (1, 3, 5)
+"""Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 """Largest vertical blur (px of the 256x128 crop): the real-dev crops read their kana once
 their ink grows 2-3 px up and down at that scale (docs/models.md)."""
 
@@ -135,6 +140,9 @@ class TrainConfig:
     stroke_jitter: float = DEFAULT_STROKE_JITTER
     vertical_blur: float = DEFAULT_VERTICAL_BLUR
     desaturate: float = DEFAULT_DESATURATE
+    random_filter: Mapping[Field | str, float] = field(
+        default_factory=lambda: dict(DEFAULT_RANDOM_FILTER)
+    )
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -145,6 +153,7 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         object.__setattr__(self, "field_epochs", _field_epochs(self.field_epochs))
+        object.__setattr__(self, "random_filter", _random_filter_shares(self.random_filter))
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
@@ -203,6 +212,7 @@ class TrainConfig:
             "stroke_jitter": self.stroke_jitter,
             "vertical_blur": self.vertical_blur,
             "desaturate": self.desaturate,
+            "random_filter": {Field(f).value: share for f, share in self.random_filter.items()},
             "shard_size": self.shard_size,
         }
 
@@ -217,6 +227,9 @@ class TrainConfig:
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         parts += ["--desaturate", f"{self.desaturate:g}"]
+        if self.random_filter:
+            shares = ",".join(f"{Field(f).value}={v:g}" for f, v in self.random_filter.items())
+            parts += ["--random-filter", shares]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         return " ".join(parts)
@@ -233,6 +246,23 @@ def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"epochs of {field_.value} must be an integer >= 1, got {value!r}")
         out[field_] = value
+    return out
+
+
+def _random_filter_shares(given: Mapping[Any, float]) -> dict[Field, float]:
+    out: dict[Field, float] = {}
+    for key, value in given.items():
+        try:
+            field_ = Field(key)
+        except ValueError:
+            known = ", ".join(f.value for f in Field)
+            raise ConfigError(f"random_filter names {key!r}, not a field ({known})") from None
+        if field_ is Field.SCHEME:
+            raise ConfigError("random_filter: the scheme net reads colours, which it remaps")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ConfigError(f"random_filter share of {field_.value} must be in [0, 1]")
+        if value > 0:
+            out[field_] = float(value)
     return out
 
 
@@ -467,6 +497,62 @@ def _augment_desaturate(
     return desaturate(images, torch.from_numpy(amount.astype(np.float32)))
 
 
+def random_filter(images: torch.Tensor, kernels: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+    """Each ``(C, H, W)`` image of ``images`` filtered by its own ``C -> C`` kernel, rescaled
+    to the image's own mean and standard deviation, and blended back by ``mix``.
+
+    ``kernels`` is ``(B, C, C, k, k)`` with ``k`` odd (edges replicated); ``mix[i]`` is the
+    image's own share in the result (1: unchanged). A random linear filter (RandConv, Xu et
+    al., ICLR 2021) recolours, blurs, sharpens, outlines or inverts a glyph while keeping
+    its shape: nets trained on such views read shapes rather than one camera's rendering.
+    """
+    height, width = images.shape[-2:]
+    size = kernels.shape[-1]
+    pad = size // 2
+    padded = F.pad(images, (pad, pad, pad, pad), mode="replicate") if pad else images
+    filtered = torch.zeros_like(images)
+    weights = kernels.to(images.device, images.dtype)
+    for dy in range(size):
+        for dx in range(size):
+            window = padded[:, :, dy : dy + height, dx : dx + width]
+            filtered += torch.einsum("bchw,boc->bohw", window, weights[:, :, :, dy, dx])
+    dims = (1, 2, 3)
+    filtered = (filtered - filtered.mean(dim=dims, keepdim=True)) / (
+        filtered.std(dim=dims, keepdim=True) + 1e-3
+    )
+    filtered = filtered * images.std(dim=dims, keepdim=True) + images.mean(dim=dims, keepdim=True)
+    share = mix.to(images.device, images.dtype).view(-1, 1, 1, 1)
+    return share * images + (1.0 - share) * filtered
+
+
+def _augment_random_filter(
+    inputs: torch.Tensor, share: float, rng: np.random.Generator
+) -> torch.Tensor:
+    """:func:`random_filter` on ``share`` of a net's inputs: kernel sizes drawn from
+    :data:`_FILTER_SIZES`, weights from N(0, 1 / (C k^2)), the mix from 0..1. ``share`` 0
+    draws nothing from ``rng`` (runs without it repeat exactly)."""
+    if share <= 0.0:
+        return inputs
+    batch, channels = inputs.shape[:2]
+    chosen = np.flatnonzero(rng.random(batch) < share)
+    sizes = rng.choice(_FILTER_SIZES, size=len(chosen))
+    mix = rng.uniform(0.0, 1.0, size=len(chosen)).astype(np.float32)
+    out = inputs.clone()
+    for size in _FILTER_SIZES:
+        picked = sizes == size
+        if not picked.any():
+            continue
+        index = torch.from_numpy(chosen[picked]).to(inputs.device)
+        std = 1.0 / math.sqrt(channels * size * size)
+        kernels = rng.normal(0.0, std, size=(int(picked.sum()), channels, channels, size, size))
+        out[index] = random_filter(
+            inputs[index],
+            torch.from_numpy(kernels.astype(np.float32)),
+            torch.from_numpy(mix[picked]),
+        )
+    return out
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -501,6 +587,9 @@ def _train_epoch(
     log: TextIO,
 ) -> dict[str, float]:
     rng = np.random.default_rng([config.seed, 2, epoch])
+    # The random filters draw from their own stream: naming a field in --random-filter
+    # changes that net's inputs only, and every other net trains exactly as without it.
+    filter_rng = np.random.default_rng([config.seed, 3, epoch])
     # Dropout draws from torch's generator: seeding it per epoch makes a resumed run
     # continue exactly as an uninterrupted one would have.
     torch.manual_seed(int(rng.integers(2**62)))
@@ -519,7 +608,10 @@ def _train_epoch(
         for field_, model in models.items():
             regions = _jitter_regions(model.config.region, len(labels), rng, device)
             inputs = batch if field_ is Field.SCHEME else text_batch
-            logits = model.net(_channels_last(model.prepare(inputs, regions)))
+            prepared = model.prepare(inputs, regions)
+            share = config.random_filter.get(field_, 0.0)
+            prepared = _augment_random_filter(prepared, share, filter_rng)
+            logits = model.net(_channels_last(prepared))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())
         for field_ in models:

@@ -19,6 +19,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
+    DEFAULT_RANDOM_FILTER,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
@@ -175,6 +176,14 @@ def _add_classifiers(commands: Any) -> None:
         help="share of training crops whose colours the text nets see pulled towards grey, "
         f"by up to 100%% (default {DEFAULT_DESATURATE:g}; 0 turns it off)",
     )
+    parser.add_argument(
+        "--random-filter",
+        metavar="FIELD=P,...",
+        type=_shares,
+        default=dict(DEFAULT_RANDOM_FILTER),
+        help="share of the inputs of each named text net seen through a random filter "
+        "(recoloured, blurred, sharpened or outlined), e.g. kana=0.5 (default: none)",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
@@ -208,6 +217,22 @@ def _epochs(text: str) -> tuple[int, dict[str, int]]:
             f"expected N or N,FIELD=N,... (e.g. 10,office=13), got {text!r}: {exc}"
         ) from None
     return epochs, per_field
+
+
+def _shares(text: str) -> dict[str, float]:
+    """``FIELD=P,...``: a share from 0 to 1 per named field."""
+    shares = {}
+    try:
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise argparse.ArgumentTypeError(f"{part!r} has no '='")
+            shares[_fields(name)[0]] = probability(value)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=P,... (e.g. kana=0.5), got {text!r}: {exc}"
+        ) from None
+    return shares
 
 
 def _fields(text: str) -> list[str]:
@@ -246,6 +271,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         stroke_jitter=args.stroke_jitter,
         vertical_blur=args.vertical_blur,
         desaturate=args.desaturate,
+        random_filter=args.random_filter,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
