@@ -397,13 +397,15 @@ def test_desaturate_pulls_colours_to_their_grey_and_keeps_the_grey() -> None:
     torch.testing.assert_close(training.desaturate(already_grey, torch.tensor([1.0])), already_grey)
 
 
-def test_desaturate_share_draws_its_share_and_zero_draws_nothing() -> None:
-    colours = torch.rand(100, 3, 4, 4) * 255.0
+@pytest.mark.parametrize("augment", ["_augment_desaturate", "_augment_random_filter"])
+def test_an_augmentation_draws_its_share_and_zero_draws_nothing(augment: str) -> None:
+    function = getattr(training, augment)
+    images = torch.rand(200, 3, 8, 8) * 255.0
     rng = np.random.default_rng(0)
-    assert torch.equal(training._augment_desaturate(colours, 0.0, rng), colours)
+    assert torch.equal(function(images, 0.0, rng), images)
     assert rng.random() == np.random.default_rng(0).random()
-    out = training._augment_desaturate(colours, 0.5, np.random.default_rng(2))
-    changed = (out != colours).flatten(1).any(dim=1).float().mean()
+    out = function(images, 0.5, np.random.default_rng(2))
+    changed = (out != images).flatten(1).any(dim=1).float().mean()
     assert 0.35 < float(changed) < 0.65
 
 
@@ -445,16 +447,6 @@ def test_random_filter_keeps_an_image_under_the_identity_and_blends_by_its_mix()
     )
     assert not torch.isin(blurred[0, 0, 8, 9:14].round(), torch.tensor([30.0, 220.0])).all()
     torch.testing.assert_close(training.random_filter(bar, box, torch.ones(2)), bar)
-
-
-def test_random_filter_share_draws_its_share_and_zero_draws_nothing() -> None:
-    inputs = torch.randn(200, 3, 8, 8)
-    rng = np.random.default_rng(0)
-    assert torch.equal(training._augment_random_filter(inputs, 0.0, rng), inputs)
-    assert rng.random() == np.random.default_rng(0).random()
-    out = training._augment_random_filter(inputs, 0.5, np.random.default_rng(2))
-    changed = (out != inputs).flatten(1).any(dim=1).float().mean()
-    assert 0.35 < float(changed) < 0.65
 
 
 def test_only_the_named_nets_see_their_inputs_through_random_filters(

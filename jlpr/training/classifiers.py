@@ -235,14 +235,19 @@ class TrainConfig:
         return " ".join(parts)
 
 
+def _field_of(key: Any, option: str) -> Field:
+    """``key`` (a field or its name) as a field; ``option`` names the setting in the error."""
+    try:
+        return Field(key)
+    except ValueError:
+        known = ", ".join(f.value for f in Field)
+        raise ConfigError(f"{option} names {key!r}, not a field ({known})") from None
+
+
 def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
     out = {}
     for key, value in given.items():
-        try:
-            field_ = Field(key)
-        except ValueError:
-            known = ", ".join(f.value for f in Field)
-            raise ConfigError(f"field_epochs names {key!r}, not a field ({known})") from None
+        field_ = _field_of(key, "field_epochs")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"epochs of {field_.value} must be an integer >= 1, got {value!r}")
         out[field_] = value
@@ -252,11 +257,7 @@ def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
 def _random_filter_shares(given: Mapping[Any, float]) -> dict[Field, float]:
     out: dict[Field, float] = {}
     for key, value in given.items():
-        try:
-            field_ = Field(key)
-        except ValueError:
-            known = ", ".join(f.value for f in Field)
-            raise ConfigError(f"random_filter names {key!r}, not a field ({known})") from None
+        field_ = _field_of(key, "random_filter")
         if field_ is Field.SCHEME:
             raise ConfigError("random_filter: the scheme net reads colours, which it remaps")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
