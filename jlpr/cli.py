@@ -269,7 +269,7 @@ def _add_rotations_option(parser: argparse.ArgumentParser) -> None:
         metavar="TURNS",
         help="look at each image turned by each of these angles, degrees counter-clockwise "
         "from 0, 90, 180, 270 (default: the reader's own, usually 0 alone; '0,90,270' also "
-        "finds plates turned a quarter turn either way, for three times the work)",
+        "finds plates turned a quarter turn either way, for up to three times the time)",
     )
 
 

@@ -72,7 +72,7 @@ class PlateReader:
             (as :meth:`PIL.Image.Image.rotate`), from :data:`ROTATIONS`. The default ``(0,)``
             looks at images as they are; ``(0, 90, 270)`` also finds plates turned by a
             quarter turn either way (a camera mounted on its side, a surround-view mosaic)
-            for three times the work. Plates are reported in the coordinates of the image
+            for up to three times the time. Plates are reported in the coordinates of the image
             as given; where two turns find the same plate, the more confident reading is
             kept. :meth:`recognize` reads a crop in each turn and keeps the most confident.
 
