@@ -7,7 +7,9 @@ correlated, and the detection score is not a probability. This script fits the u
 logistic model on the log field confidences and the log detection score (weights kept
 non-negative, so a surer field never lowers the plate's confidence), on the ``--fit``
 folders, and compares it with the product on every ``--test`` folder: calibration error
-(ECE, 15 bins), log loss, and what ``min_confidence`` 0.5 would report.
+(ECE, 15 bins), log loss, and what ``min_confidence`` 0.5 would report. A second table does
+the same for a calibration of the product alone, ``sigmoid(a + b * log product)`` fitted apart
+for crops and for detected plates, which keeps every field's say in the plate's confidence.
 
 Every plate the reader finds counts (the reader runs with ``min_confidence`` 0); a plate is
 right when it matches a label and reads its text exactly (``jlpr eval``'s rule). Used in
@@ -113,6 +115,45 @@ def fit(features: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, float]:
     return weights, float(bias.detach()[0])
 
 
+def _fit_line(logs: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """``(a, b)`` minimising the log loss of ``sigmoid(a + b * logs)``, by L-BFGS."""
+    x = torch.tensor(logs)
+    y = torch.tensor(right, dtype=torch.float64)
+    a = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    b = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([a, b], max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(a + b * x, y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return float(a.detach()[0]), float(b.detach()[0])
+
+
+def fit_product(found: list[Found]) -> dict[bool, tuple[float, float]]:
+    """``(a, b)`` of ``sigmoid(a + b * log product)`` for crops (False) and detected plates
+    (True), each fitted on the ``found`` plates of that kind."""
+    params = {}
+    for detected in (False, True):
+        product = np.concatenate([f.product[f.detected == detected] for f in found])
+        right = np.concatenate([f.right[f.detected == detected] for f in found])
+        logs = np.log(np.clip(product, FLOOR, 1.0))
+        params[detected] = _fit_line(logs, right) if len(right) else (0.0, 1.0)
+    return params
+
+
+def calibrate_product(found: Found, params: dict[bool, tuple[float, float]]) -> np.ndarray:
+    out = np.empty_like(found.product)
+    for detected, (a, b) in params.items():
+        chosen = found.detected == detected
+        logits = a + b * np.log(np.clip(found.product[chosen], FLOOR, 1.0))
+        out[chosen] = 1.0 / (1.0 + np.exp(-logits))
+    return out
+
+
 def ece(confidence: np.ndarray, right: np.ndarray) -> float:
     return expected_calibration_error(confidence.tolist(), right.tolist(), CALIBRATION_BINS)
 
@@ -143,20 +184,34 @@ def main() -> None:
     print(f"fitted on {sum(len(f.right) for f in fitted)} plates: bias {bias:.2f}, weights")
     print("  " + ", ".join(f"{n} {w:.2f}" for n, w in zip(names, weights, strict=True)))
     print()
-    print("| folder | plates (right) | ECE product -> fitted | log loss | reported >= 0.5 |")
-    print("|---|---:|---:|---:|---|")
-    for spec in args.test:
-        found = collect(reader, spec)
-        calibrated = 1.0 / (1.0 + np.exp(-(bias + found.features @ weights)))
-        for name, chosen in (("", slice(None)), (" (frames)", found.detected)):
-            if name and (found.detected.all() or not found.detected.any()):
-                continue
-            p, c, r = found.product[chosen], calibrated[chosen], found.right[chosen]
-            print(
-                f"| {spec}{name} | {len(r)} ({int(r.sum())}) | {ece(p, r):.3f} -> {ece(c, r):.3f} "
-                f"| {log_loss(p, r):.3f} -> {log_loss(c, r):.3f} "
-                f"| {reported(p, r)} -> {reported(c, r)} |"
-            )
+    product_params = fit_product(fitted)
+    print(
+        "product alone: "
+        + ", ".join(
+            f"{'frames' if d else 'crops'} a {a:.2f} b {b:.2f}"
+            for d, (a, b) in product_params.items()
+        )
+    )
+    tested = [collect(reader, spec) for spec in args.test]
+    for title, calibrate in (
+        ("fitted", lambda f: 1.0 / (1.0 + np.exp(-(bias + f.features @ weights)))),
+        ("product alone", lambda f: calibrate_product(f, product_params)),
+    ):
+        print()
+        print(f"| folder | plates (right) | ECE product -> {title} | log loss | reported >= 0.5 |")
+        print("|---|---:|---:|---:|---|")
+        for found in tested:
+            calibrated = calibrate(found)
+            for name, chosen in (("", slice(None)), (" (frames)", found.detected)):
+                if name and (found.detected.all() or not found.detected.any()):
+                    continue
+                p, c, r = found.product[chosen], calibrated[chosen], found.right[chosen]
+                print(
+                    f"| {found.name}{name} | {len(r)} ({int(r.sum())}) "
+                    f"| {ece(p, r):.3f} -> {ece(c, r):.3f} "
+                    f"| {log_loss(p, r):.3f} -> {log_loss(c, r):.3f} "
+                    f"| {reported(p, r)} -> {reported(c, r)} |"
+                )
 
 
 if __name__ == "__main__":
