@@ -467,7 +467,9 @@ def test_only_the_named_nets_see_their_inputs_through_random_filters(
     train_classifiers(run, NoiseSource())
     kana_width = FieldModelConfig.default(Field.KANA).input_size[0]
     assert filtered and set(filtered) == {kana_width}
-    assert "--random-filter" not in config(tmp_path, random_filter={"kana": 0.0}).command()
+    unused = config(tmp_path, random_filter={"kana": 0.0})
+    assert "--random-filter" not in unused.command()
+    assert "random_filter" not in unused.recipe()  # runs from before the option still resume
 
 
 def test_a_random_filter_on_one_net_leaves_the_other_nets_as_they_were(tmp_path: Path) -> None:

@@ -101,10 +101,10 @@ _BRIGHTNESS = 0.25
 _CONTRAST = 0.25
 _CHANNEL_GAIN = 0.05
 _VERTICAL_SIGMA = 3.0
-_FILTER_SIZES = (1, 3, 5)
-"""Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 """Largest vertical blur (px of the 256x128 crop): the real-dev crops read their kana once
 their ink grows 2-3 px up and down at that scale (docs/models.md)."""
+_FILTER_SIZES = (1, 3, 5)
+"""Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class TrainConfig:
 
     def recipe(self) -> dict[str, Any]:
         """The options that define the trained weights (a resumed run must match them)."""
-        return {
+        recipe = {
             "seed": self.seed,
             "samples": self.samples,
             "val_samples": self.val_samples,
@@ -212,9 +212,14 @@ class TrainConfig:
             "stroke_jitter": self.stroke_jitter,
             "vertical_blur": self.vertical_blur,
             "desaturate": self.desaturate,
-            "random_filter": {Field(f).value: share for f, share in self.random_filter.items()},
             "shard_size": self.shard_size,
         }
+        # Only when used, so that runs without it keep the recipe they had before it existed
+        # (and can still be resumed).
+        if self.random_filter:
+            shares = {Field(f).value: share for f, share in self.random_filter.items()}
+            recipe["random_filter"] = shares
+        return recipe
 
     def command(self) -> str:
         """The command line that repeats this run."""
