@@ -69,14 +69,16 @@ def stretch(text: str) -> float:
 def rotations(text: str) -> tuple[int, ...]:
     """Comma-separated quarter turns in degrees, each of 0, 90, 180 and 270 at most once
     (the reader's ``rotations``)."""
-    parts = [part.strip() for part in text.split(",")]
+    from jlpr.reader import ROTATIONS
+
+    allowed = {str(turn): turn for turn in ROTATIONS}
     turns = []
-    for part in parts:
-        if part not in ("0", "90", "180", "270"):
+    for part in (part.strip() for part in text.split(",")):
+        if part not in allowed:
             raise argparse.ArgumentTypeError(
                 f"expected turns of 0, 90, 180 or 270 degrees separated by commas, got {text!r}"
             )
-        turns.append(int(part))
+        turns.append(allowed[part])
     if len(set(turns)) != len(turns):
         raise argparse.ArgumentTypeError(f"a turn is named twice in {text!r}")
     return tuple(turns)
