@@ -292,8 +292,13 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
             config(tmp_path, random_filter={"kana": share})
     with pytest.raises(ConfigError, match="'colour', not a field"):
         config(tmp_path, random_filter={"colour": 0.5})
-    with pytest.raises(ConfigError, match="scheme net reads colours"):
+    with pytest.raises(ConfigError, match="random_filter: only the text nets"):
         config(tmp_path, random_filter={"scheme": 0.5})
+    for angle in (-1.0, 46.0):
+        with pytest.raises(ConfigError, match=r"rotate angle of kana must be in \[0, 45\]"):
+            config(tmp_path, rotate={"kana": angle})
+    with pytest.raises(ConfigError, match="rotate: only the text nets"):
+        config(tmp_path, rotate={"scheme": 10.0})
 
 
 def _stroke_image() -> torch.Tensor:
@@ -397,6 +402,43 @@ def test_desaturate_pulls_colours_to_their_grey_and_keeps_the_grey() -> None:
     torch.testing.assert_close(training.desaturate(already_grey, torch.tensor([1.0])), already_grey)
 
 
+def test_rotate_turns_counter_clockwise_about_the_centre_in_pixel_units() -> None:
+    # A dot right of the centre of a wide image goes above the centre, as far in pixels.
+    image = torch.zeros(1, 1, 21, 41)
+    image[0, 0, 10, 28] = 255.0
+    turned = training.rotate(image, torch.tensor([90.0]))
+    y, x = divmod(int(turned[0, 0].argmax()), 41)
+    assert (y, x) == (2, 20)
+    # Zero degrees gives the image back; a batch turns each image by its own angle.
+    images = torch.rand(2, 3, 12, 20) * 255.0
+    torch.testing.assert_close(training.rotate(images, torch.zeros(2)), images, atol=1e-3, rtol=0)
+    both = training.rotate(images, torch.tensor([0.0, 30.0]))
+    torch.testing.assert_close(both[0], images[0], atol=1e-3, rtol=0)
+    torch.testing.assert_close(both[1:], training.rotate(images[1:], torch.tensor([30.0])))
+
+
+def test_only_the_named_nets_see_their_inputs_turned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turned: list[tuple[int, float]] = []
+    original = training.rotate
+
+    def spy(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+        turned.append((images.shape[-1], float(degrees.abs().max())))
+        return original(images, degrees)
+
+    monkeypatch.setattr(training, "rotate", spy)
+    fields = (Field.OFFICE, Field.KANA, Field.SCHEME)
+    run = config(tmp_path, fields=fields, rotate={"kana": 12})
+    assert run.recipe()["rotate"] == {"kana": 12.0}
+    assert "--rotate kana=12" in run.command()
+    train_classifiers(run, NoiseSource())
+    kana_width = FieldModelConfig.default(Field.KANA).input_size[0]
+    assert turned and {width for width, _ in turned} == {kana_width}
+    assert max(angle for _, angle in turned) <= 12.0
+    assert "rotate" not in config(tmp_path).recipe()
+
+
 @pytest.mark.parametrize("augment", ["_augment_desaturate", "_augment_random_filter"])
 def test_an_augmentation_draws_its_share_and_zero_draws_nothing(augment: str) -> None:
     function = getattr(training, augment)
@@ -472,10 +514,13 @@ def test_only_the_named_nets_see_their_inputs_through_random_filters(
     assert "random_filter" not in unused.recipe()  # runs from before the option still resume
 
 
-def test_a_random_filter_on_one_net_leaves_the_other_nets_as_they_were(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option", [{"random_filter": {"kana": 1.0}}, {"rotate": {"kana": 15.0}}])
+def test_an_augmentation_of_one_net_leaves_the_other_nets_as_they_were(
+    tmp_path: Path, option: dict[str, Any]
+) -> None:
     fields = (Field.OFFICE, Field.KANA)
     plain = config(tmp_path / "a", fields=fields)
-    filtered = config(tmp_path / "b", fields=fields, random_filter={"kana": 1.0})
+    filtered = config(tmp_path / "b", fields=fields, **option)
     train_classifiers(plain, NoiseSource())
     train_classifiers(filtered, NoiseSource())
     before, after = (
@@ -556,6 +601,9 @@ def test_unknown_fields_are_a_usage_error(
     for bad in ("kana", "kana=2", "colour=0.5"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--random-filter", bad]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
+    for bad in ("kana=50", "kana=-5", "kana=steep"):
+        assert main(["train", "classifiers", "--out", str(tmp_path), "--rotate", bad]) == 2
+        assert "FIELD=DEG" in capsys.readouterr().err
     for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2
         assert "N,FIELD=N" in capsys.readouterr().err

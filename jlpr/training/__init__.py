@@ -31,6 +31,9 @@ nets; the scheme net always sees the colours (``jlpr.training.classifiers.desatu
 DEFAULT_RANDOM_FILTER: tuple[tuple[str, float], ...] = ()
 """Fields whose net sees a share of its inputs through a random filter (field, share):
 ``jlpr.training.classifiers.random_filter``. None by default."""
+DEFAULT_ROTATE: tuple[tuple[str, float], ...] = ()
+"""Fields whose net sees its inputs turned by up to this many degrees either way (field,
+degrees): ``jlpr.training.classifiers.rotate``. None by default."""
 DEFAULT_EPOCHS = 10
 """Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
 DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (

@@ -69,6 +69,7 @@ from jlpr.training import (
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
+    DEFAULT_ROTATE,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
@@ -81,6 +82,7 @@ __all__ = [
     "TrainConfig",
     "desaturate",
     "random_filter",
+    "rotate",
     "stroke_weight",
     "train_classifiers",
     "vertical_blur",
@@ -105,6 +107,8 @@ _VERTICAL_SIGMA = 3.0
 their ink grows 2-3 px up and down at that scale (docs/models.md)."""
 _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
+_MAX_ROTATE = 45.0
+"""Largest ``--rotate`` angle, in degrees."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ class TrainConfig:
     random_filter: Mapping[Field | str, float] = field(
         default_factory=lambda: dict(DEFAULT_RANDOM_FILTER)
     )
+    rotate: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ROTATE))
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -153,7 +158,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         object.__setattr__(self, "field_epochs", _field_epochs(self.field_epochs))
-        object.__setattr__(self, "random_filter", _random_filter_shares(self.random_filter))
+        shares = _per_field(self.random_filter, "random_filter", "share", 1.0)
+        object.__setattr__(self, "random_filter", shares)
+        object.__setattr__(self, "rotate", _per_field(self.rotate, "rotate", "angle", _MAX_ROTATE))
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
@@ -216,9 +223,10 @@ class TrainConfig:
         }
         # Only when used, so that runs without it keep the recipe they had before it existed
         # (and can still be resumed).
-        if self.random_filter:
-            shares = {Field(f).value: share for f, share in self.random_filter.items()}
-            recipe["random_filter"] = shares
+        for name in ("random_filter", "rotate"):
+            amounts: Mapping[Field, float] = getattr(self, name)
+            if amounts:
+                recipe[name] = {f.value: amount for f, amount in amounts.items()}
         return recipe
 
     def command(self) -> str:
@@ -232,9 +240,9 @@ class TrainConfig:
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         parts += ["--desaturate", f"{self.desaturate:g}"]
-        if self.random_filter:
-            shares = ",".join(f"{Field(f).value}={v:g}" for f, v in self.random_filter.items())
-            parts += ["--random-filter", shares]
+        for option, amounts in (("--random-filter", self.random_filter), ("--rotate", self.rotate)):
+            if amounts:
+                parts += [option, ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         return " ".join(parts)
@@ -259,14 +267,19 @@ def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
     return out
 
 
-def _random_filter_shares(given: Mapping[Any, float]) -> dict[Field, float]:
+def _per_field(
+    given: Mapping[Any, float], option: str, what: str, limit: float
+) -> dict[Field, float]:
+    """A text-net augmentation's amount per field, from 0 to ``limit``; zeros dropped."""
     out: dict[Field, float] = {}
     for key, value in given.items():
-        field_ = _field_of(key, "random_filter")
+        field_ = _field_of(key, option)
         if field_ is Field.SCHEME:
-            raise ConfigError("random_filter: the scheme net reads colours, which it remaps")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ConfigError(f"random_filter share of {field_.value} must be in [0, 1]")
+            raise ConfigError(f"{option}: only the text nets take it, not the scheme net")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{option} {what} of {field_.value} must be a number")
+        if not 0 <= value <= limit:
+            raise ConfigError(f"{option} {what} of {field_.value} must be in [0, {limit:g}]")
         if value > 0:
             out[field_] = float(value)
     return out
@@ -559,6 +572,34 @@ def _augment_random_filter(
     return out
 
 
+def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    """Each ``(C, H, W)`` image of ``images`` turned about its centre by its own angle
+    (``degrees``, counter-clockwise as seen), in pixel units (a non-square image turns without
+    shearing), its edges replicated into the corners that come in.
+
+    Letterers draw a plate's kana their own way, its strokes rising more than a font's (the
+    real-dev kana reads right once turned back by about 12 degrees, docs/models.md); turning
+    the inputs teaches a net that slant.
+    """
+    batch, _, height, width = images.shape
+    angle = torch.deg2rad(degrees.to(images.device, torch.float32))
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.zeros(batch, 2, 3, device=images.device)
+    theta[:, 0, 0], theta[:, 0, 1] = cos, -sin * height / width
+    theta[:, 1, 0], theta[:, 1, 1] = sin * width / height, cos
+    grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, padding_mode="border", align_corners=False)
+
+
+def _augment_rotate(inputs: torch.Tensor, degrees: float, rng: np.random.Generator) -> torch.Tensor:
+    """:func:`rotate` every input by an angle drawn evenly from ``-degrees..degrees``; 0 draws
+    nothing from ``rng`` (runs without it repeat exactly)."""
+    if degrees <= 0.0:
+        return inputs
+    angles = rng.uniform(-degrees, degrees, len(inputs)).astype(np.float32)
+    return rotate(inputs, torch.from_numpy(angles))
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -596,6 +637,7 @@ def _train_epoch(
     # The random filters draw from their own stream: naming a field in --random-filter
     # changes that net's inputs only, and every other net trains exactly as without it.
     filter_rng = np.random.default_rng([config.seed, 3, epoch])
+    rotate_rng = np.random.default_rng([config.seed, 4, epoch])  # the same for --rotate
     # Dropout draws from torch's generator: seeding it per epoch makes a resumed run
     # continue exactly as an uninterrupted one would have.
     torch.manual_seed(int(rng.integers(2**62)))
@@ -617,6 +659,7 @@ def _train_epoch(
             prepared = model.prepare(inputs, regions)
             share = config.random_filter.get(field_, 0.0)
             prepared = _augment_random_filter(prepared, share, filter_rng)
+            prepared = _augment_rotate(prepared, config.rotate.get(field_, 0.0), rotate_rng)
             logits = model.net(_channels_last(prepared))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from jlpr.training import (
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
+    DEFAULT_ROTATE,
     DEFAULT_SAMPLES,
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
@@ -184,6 +186,14 @@ def _add_classifiers(commands: Any) -> None:
         help="share of the inputs of each named text net seen through a random filter "
         "(recoloured, blurred, sharpened or outlined), e.g. kana=0.5 (default: none)",
     )
+    parser.add_argument(
+        "--rotate",
+        metavar="FIELD=DEG,...",
+        type=_angles,
+        default=dict(DEFAULT_ROTATE),
+        help="the inputs of each named text net turned by up to DEG degrees either way, "
+        "e.g. kana=15 (default: none)",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
@@ -219,20 +229,39 @@ def _epochs(text: str) -> tuple[int, dict[str, int]]:
     return epochs, per_field
 
 
-def _shares(text: str) -> dict[str, float]:
-    """``FIELD=P,...``: a share from 0 to 1 per named field."""
-    shares = {}
+def _per_field(text: str, value_of: Callable[[str], float], usage: str) -> dict[str, float]:
+    """``FIELD=VALUE,...``: ``value_of`` turns each value into a number; ``usage`` shows the
+    form in errors."""
+    amounts = {}
     try:
         for part in (p.strip() for p in text.split(",") if p.strip()):
             name, sep, value = part.partition("=")
             if not sep:
                 raise argparse.ArgumentTypeError(f"{part!r} has no '='")
-            shares[_fields(name)[0]] = probability(value)
+            amounts[_fields(name)[0]] = value_of(value)
     except argparse.ArgumentTypeError as exc:
-        raise argparse.ArgumentTypeError(
-            f"expected FIELD=P,... (e.g. kana=0.5), got {text!r}: {exc}"
-        ) from None
-    return shares
+        raise argparse.ArgumentTypeError(f"expected {usage}, got {text!r}: {exc}") from None
+    return amounts
+
+
+def _shares(text: str) -> dict[str, float]:
+    """``FIELD=P,...``: a share from 0 to 1 per named field."""
+    return _per_field(text, probability, "FIELD=P,... (e.g. kana=0.5)")
+
+
+def _angle(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 45.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an angle from 0 to 45 degrees")
+    return value
+
+
+def _angles(text: str) -> dict[str, float]:
+    """``FIELD=DEG,...``: an angle from 0 to 45 degrees per named field."""
+    return _per_field(text, _angle, "FIELD=DEG,... (e.g. kana=15)")
 
 
 def _fields(text: str) -> list[str]:
@@ -272,6 +301,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         vertical_blur=args.vertical_blur,
         desaturate=args.desaturate,
         random_filter=args.random_filter,
+        rotate=args.rotate,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
