@@ -299,6 +299,8 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path) -> None:
             config(tmp_path, rotate={"kana": angle})
     with pytest.raises(ConfigError, match="rotate: only the text nets"):
         config(tmp_path, rotate={"scheme": 10.0})
+    with pytest.raises(ConfigError, match=r"erase share of office must be in \[0, 1\]"):
+        config(tmp_path, erase={"office": 1.5})
 
 
 def _stroke_image() -> torch.Tensor:
@@ -417,6 +419,25 @@ def test_rotate_turns_counter_clockwise_about_the_centre_in_pixel_units() -> Non
     torch.testing.assert_close(both[1:], training.rotate(images[1:], torch.tensor([30.0])))
 
 
+def test_erase_paints_the_box_in_the_image_mean_and_leaves_the_rest() -> None:
+    images = torch.rand(2, 3, 10, 16) * 255.0
+    out = training.erase(images, torch.tensor([[2.0, 3.0, 6.0, 5.0], [0.0, 0.0, 16.0, 1.0]]))
+    means = images.mean(dim=(2, 3))
+    torch.testing.assert_close(out[0, :, 3:5, 2:6], means[0, :, None, None].expand(3, 2, 4))
+    torch.testing.assert_close(out[1, :, 0, :], means[1, :, None].expand(3, 16))
+    painted = torch.zeros(2, 10, 16, dtype=torch.bool)
+    painted[0, 3:5, 2:6] = True
+    painted[1, 0, :] = True
+    assert torch.equal(
+        out.permute(1, 0, 2, 3)[:, ~painted], images.permute(1, 0, 2, 3)[:, ~painted]
+    )
+    # Each box of the augmentation covers 4-20 % of the input (up to rounding to pixels).
+    inputs = torch.rand(200, 3, 48, 48) * 255.0
+    erased = training._augment_erase(inputs, 1.0, np.random.default_rng(0))
+    covered = (erased != inputs).any(dim=1).flatten(1).float().mean(dim=1)
+    assert float(covered.min()) >= 0.035 and float(covered.max()) <= 0.215
+
+
 def test_only_the_named_nets_see_their_inputs_turned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -439,7 +460,9 @@ def test_only_the_named_nets_see_their_inputs_turned(
     assert "rotate" not in config(tmp_path).recipe()
 
 
-@pytest.mark.parametrize("augment", ["_augment_desaturate", "_augment_random_filter"])
+@pytest.mark.parametrize(
+    "augment", ["_augment_desaturate", "_augment_random_filter", "_augment_erase"]
+)
 def test_an_augmentation_draws_its_share_and_zero_draws_nothing(augment: str) -> None:
     function = getattr(training, augment)
     images = torch.rand(200, 3, 8, 8) * 255.0
@@ -514,7 +537,10 @@ def test_only_the_named_nets_see_their_inputs_through_random_filters(
     assert "random_filter" not in unused.recipe()  # runs from before the option still resume
 
 
-@pytest.mark.parametrize("option", [{"random_filter": {"kana": 1.0}}, {"rotate": {"kana": 15.0}}])
+@pytest.mark.parametrize(
+    "option",
+    [{"random_filter": {"kana": 1.0}}, {"rotate": {"kana": 15.0}}, {"erase": {"kana": 1.0}}],
+)
 def test_an_augmentation_of_one_net_leaves_the_other_nets_as_they_were(
     tmp_path: Path, option: dict[str, Any]
 ) -> None:
@@ -601,6 +627,8 @@ def test_unknown_fields_are_a_usage_error(
     for bad in ("kana", "kana=2", "colour=0.5"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--random-filter", bad]) == 2
     assert "from 0 to 1" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--erase", "kana=2"]) == 2
+    assert "FIELD=P" in capsys.readouterr().err
     for bad in ("kana=50", "kana=-5", "kana=steep"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--rotate", bad]) == 2
         assert "FIELD=DEG" in capsys.readouterr().err

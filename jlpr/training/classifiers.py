@@ -66,6 +66,7 @@ from jlpr.synth.fonts import font_names
 from jlpr.training import (
     DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
+    DEFAULT_ERASE,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
@@ -81,6 +82,7 @@ from jlpr.types import Field
 __all__ = [
     "TrainConfig",
     "desaturate",
+    "erase",
     "random_filter",
     "rotate",
     "stroke_weight",
@@ -107,6 +109,8 @@ _VERTICAL_SIGMA = 3.0
 their ink grows 2-3 px up and down at that scale (docs/models.md)."""
 _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
+_ERASE_AREA = (0.04, 0.2)
+"""Share of a net's input that :func:`erase` paints over (drawn evenly)."""
 _MAX_ROTATE = 45.0
 """Largest ``--rotate`` angle, in degrees."""
 
@@ -148,6 +152,7 @@ class TrainConfig:
         default_factory=lambda: dict(DEFAULT_RANDOM_FILTER)
     )
     rotate: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ROTATE))
+    erase: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ERASE))
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -161,6 +166,7 @@ class TrainConfig:
         shares = _per_field(self.random_filter, "random_filter", "share", 1.0)
         object.__setattr__(self, "random_filter", shares)
         object.__setattr__(self, "rotate", _per_field(self.rotate, "rotate", "angle", _MAX_ROTATE))
+        object.__setattr__(self, "erase", _per_field(self.erase, "erase", "share", 1.0))
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
@@ -223,7 +229,7 @@ class TrainConfig:
         }
         # Only when used, so that runs without it keep the recipe they had before it existed
         # (and can still be resumed).
-        for name in ("random_filter", "rotate"):
+        for name in ("random_filter", "rotate", "erase"):
             amounts: Mapping[Field, float] = getattr(self, name)
             if amounts:
                 recipe[name] = {f.value: amount for f, amount in amounts.items()}
@@ -240,7 +246,11 @@ class TrainConfig:
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         parts += ["--desaturate", f"{self.desaturate:g}"]
-        for option, amounts in (("--random-filter", self.random_filter), ("--rotate", self.rotate)):
+        for option, amounts in (
+            ("--random-filter", self.random_filter),
+            ("--rotate", self.rotate),
+            ("--erase", self.erase),
+        ):
             if amounts:
                 parts += [option, ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
@@ -600,6 +610,41 @@ def _augment_rotate(inputs: torch.Tensor, degrees: float, rng: np.random.Generat
     return rotate(inputs, torch.from_numpy(angles))
 
 
+def erase(images: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """Each ``(C, H, W)`` image of ``images`` with the pixel box ``boxes[i]`` (``x0, y0, x1,
+    y1``, ends excluded) painted in the image's mean colour.
+
+    Random erasing (Zhong et al., AAAI 2020): a net that must read a glyph with a part
+    missing learns more than one cue per class, as a real letterer's glyph may lack the part
+    a font has (docs/models.md).
+    """
+    out = images.clone()
+    means = images.mean(dim=(2, 3))
+    for index, (x0, y0, x1, y1) in enumerate(boxes.tolist()):
+        out[index, :, int(y0) : int(y1), int(x0) : int(x1)] = means[index, :, None, None]
+    return out
+
+
+def _augment_erase(inputs: torch.Tensor, share: float, rng: np.random.Generator) -> torch.Tensor:
+    """:func:`erase` on ``share`` of a net's inputs: a box of :data:`_ERASE_AREA` of the input,
+    its sides in a ratio from 1:2 to 2:1, anywhere inside; 0 draws nothing from ``rng``."""
+    if share <= 0.0:
+        return inputs
+    batch, _, height, width = inputs.shape
+    chosen = np.flatnonzero(rng.random(batch) < share)
+    area = rng.uniform(*_ERASE_AREA, len(chosen)) * height * width
+    ratio = np.exp(rng.uniform(np.log(0.5), np.log(2.0), len(chosen)))
+    box_w = np.clip(np.round(np.sqrt(area * ratio)), 1, width)
+    box_h = np.clip(np.round(np.sqrt(area / ratio)), 1, height)
+    x0 = np.floor(rng.uniform(0.0, 1.0, len(chosen)) * (width - box_w + 1))
+    y0 = np.floor(rng.uniform(0.0, 1.0, len(chosen)) * (height - box_h + 1))
+    boxes = np.stack([x0, y0, x0 + box_w, y0 + box_h], axis=1)
+    out = inputs.clone()
+    index = torch.from_numpy(chosen).to(inputs.device)
+    out[index] = erase(inputs[index], torch.from_numpy(boxes))
+    return out
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -638,6 +683,7 @@ def _train_epoch(
     # changes that net's inputs only, and every other net trains exactly as without it.
     filter_rng = np.random.default_rng([config.seed, 3, epoch])
     rotate_rng = np.random.default_rng([config.seed, 4, epoch])  # the same for --rotate
+    erase_rng = np.random.default_rng([config.seed, 5, epoch])  # and --erase
     # Dropout draws from torch's generator: seeding it per epoch makes a resumed run
     # continue exactly as an uninterrupted one would have.
     torch.manual_seed(int(rng.integers(2**62)))
@@ -660,6 +706,7 @@ def _train_epoch(
             share = config.random_filter.get(field_, 0.0)
             prepared = _augment_random_filter(prepared, share, filter_rng)
             prepared = _augment_rotate(prepared, config.rotate.get(field_, 0.0), rotate_rng)
+            prepared = _augment_erase(prepared, config.erase.get(field_, 0.0), erase_rng)
             logits = model.net(_channels_last(prepared))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())

@@ -18,6 +18,7 @@ from jlpr._argtypes import add_fonts_option, positive_int, probability, use_font
 from jlpr.training import (
     DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
+    DEFAULT_ERASE,
     DEFAULT_FIELD_EPOCHS,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
@@ -194,6 +195,14 @@ def _add_classifiers(commands: Any) -> None:
         help="the inputs of each named text net turned by up to DEG degrees either way, "
         "e.g. kana=15 (default: none)",
     )
+    parser.add_argument(
+        "--erase",
+        metavar="FIELD=P,...",
+        type=_shares,
+        default=dict(DEFAULT_ERASE),
+        help="share of the inputs of each named text net with a patch painted over (4-20%% "
+        "of the input), e.g. kana=0.5 (default: none)",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.set_defaults(handler=_run_classifiers)
@@ -302,6 +311,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         desaturate=args.desaturate,
         random_filter=args.random_filter,
         rotate=args.rotate,
+        erase=args.erase,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
