@@ -240,3 +240,16 @@ def test_jlpr_eval_can_read_everything_as_crops(
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["crops"] == 6 and summary["frames"] == 0
     assert summary["detection"]["frames"] == 0
+
+
+def test_jlpr_eval_reads_with_the_turns_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = make_eval_folder(tmp_path / "data")
+    weights = make_reader().save_pretrained(tmp_path / "reader")
+    common = ["eval", str(data), "--weights", str(weights), "--format", "json"]
+    assert main([*common, "--rotations", "270,0,90"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["weights"] == f"{weights}, rotations 270,0,90"
+    assert main([*common, "--rotations", "45"]) == 2
+    assert "45" in capsys.readouterr().err

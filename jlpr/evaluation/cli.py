@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jlpr._argtypes import rotations
+
 __all__ = ["register"]
 
 _EPILOG = """\
@@ -66,6 +68,14 @@ def register(subparsers: Any) -> None:
         help="least IoU to match a plate to a labelled box (default 0.3: the boxes are "
         "approximate)",
     )
+    parser.add_argument(
+        "--rotations",
+        type=rotations,
+        default=None,
+        metavar="TURNS",
+        help="read each image turned by each of these angles, degrees counter-clockwise from "
+        "0, 90, 180, 270 (default: the reader's own, usually 0 alone)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -73,8 +83,11 @@ def _run(args: argparse.Namespace) -> int:
     from jlpr.evaluation.runner import evaluate, to_json, to_markdown
     from jlpr.reader import PlateReader
 
-    reader = PlateReader.from_pretrained(args.weights, device=args.device)
+    options = {"rotations": args.rotations} if args.rotations is not None else {}
+    reader = PlateReader.from_pretrained(args.weights, device=args.device, **options)
     weights = str(args.weights) if args.weights is not None else "bundled weights"
+    if args.rotations is not None:
+        weights += f", rotations {','.join(map(str, reader.rotations))}"
     evaluation = evaluate(
         reader, args.data, kind=args.kind, match_iou=args.match_iou, weights=weights
     )
