@@ -37,6 +37,8 @@ DEFAULT_ERASE: tuple[tuple[str, float], ...] = ()
 DEFAULT_ROTATE: tuple[tuple[str, float], ...] = ()
 """Fields whose net sees its inputs turned by up to this many degrees either way (field,
 degrees): ``jlpr.training.classifiers.rotate``. None by default."""
+MAX_ROTATE = 45.0
+"""Largest angle ``--rotate`` takes, in degrees."""
 DEFAULT_EPOCHS = 10
 """Passes over the training crops of every field not in :data:`DEFAULT_FIELD_EPOCHS`."""
 DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (

@@ -75,6 +75,7 @@ from jlpr.training import (
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
     DEFAULT_VERTICAL_BLUR,
+    MAX_ROTATE,
 )
 from jlpr.training.data import SampleSource, ShardedDataset, SynthSource, label_columns
 from jlpr.types import Field
@@ -111,8 +112,6 @@ _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 _ERASE_AREA = (0.04, 0.2)
 """Share of a net's input that :func:`erase` paints over (drawn evenly)."""
-_MAX_ROTATE = 45.0
-"""Largest ``--rotate`` angle, in degrees."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ class TrainConfig:
         object.__setattr__(self, "field_epochs", _field_epochs(self.field_epochs))
         shares = _per_field(self.random_filter, "random_filter", "share", 1.0)
         object.__setattr__(self, "random_filter", shares)
-        object.__setattr__(self, "rotate", _per_field(self.rotate, "rotate", "angle", _MAX_ROTATE))
+        object.__setattr__(self, "rotate", _per_field(self.rotate, "rotate", "angle", MAX_ROTATE))
         object.__setattr__(self, "erase", _per_field(self.erase, "erase", "share", 1.0))
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
@@ -587,9 +586,9 @@ def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
     (``degrees``, counter-clockwise as seen), in pixel units (a non-square image turns without
     shearing), its edges replicated into the corners that come in.
 
-    Letterers draw a plate's kana their own way, its strokes rising more than a font's (the
-    real-dev kana reads right once turned back by about 12 degrees, docs/models.md); turning
-    the inputs teaches a net that slant.
+    Made for the real-dev kana, lettered with a rising bar and read right once turned back
+    by 12-20 degrees; trained so, the kana net still misread it (docs/models.md), so no net
+    turns its inputs by default.
     """
     batch, _, height, width = images.shape
     angle = torch.deg2rad(degrees.to(images.device, torch.float32))

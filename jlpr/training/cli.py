@@ -27,6 +27,7 @@ from jlpr.training import (
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
     DEFAULT_VERTICAL_BLUR,
+    MAX_ROTATE,
 )
 
 __all__ = ["register"]
@@ -263,13 +264,15 @@ def _angle(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 45.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an angle from 0 to 45 degrees")
+    if not 0.0 <= value <= MAX_ROTATE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an angle from 0 to {MAX_ROTATE:g} degrees"
+        )
     return value
 
 
 def _angles(text: str) -> dict[str, float]:
-    """``FIELD=DEG,...``: an angle from 0 to 45 degrees per named field."""
+    """``FIELD=DEG,...``: an angle from 0 to :data:`MAX_ROTATE` degrees per named field."""
     return _per_field(text, _angle, "FIELD=DEG,... (e.g. kana=15)")
 
 
