@@ -58,6 +58,7 @@ def config(tmp_path: Path, **changes: Any) -> TrainConfig:
         "workers": 1,
         "device": "cpu",
         "cache": tmp_path / "cache",
+        "erase": {},
     }
     options.update(changes)
     return TrainConfig(**options)

@@ -202,7 +202,9 @@ def _add_classifiers(commands: Any) -> None:
         type=_shares,
         default=dict(DEFAULT_ERASE),
         help="share of the inputs of each named text net with a patch painted over (4-20%% "
-        "of the input), e.g. kana=0.5 (default: none)",
+        "of the input; default: "
+        + (",".join(f"{f}={p:g}" for f, p in DEFAULT_ERASE) or "none")
+        + "; 'kana=0' turns it off)",
     )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
