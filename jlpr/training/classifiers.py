@@ -7,13 +7,15 @@ its own number of passes (``--epochs 10,office=13``: a net that is done stops co
 time), light on-the-fly augmentation (region jitter, brightness and contrast, the ink of
 half the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
 blurred up and down only, ``--vertical-blur``, and the colours of a share of them pulled
-towards grey for the text nets, ``--desaturate``, both off by default, and the inputs of
-chosen text nets seen through random filters, ``--random-filter kana=0.5``; the synthetic
-data are already degraded), no label smoothing (it would blur the confidences that temperature
-scaling then calibrates). After each epoch it prints per-field accuracy on a validation
-split generated from other seeds and writes a checkpoint with the optimizers' state
-(``--resume`` continues from it). At the end each field's temperature is fitted on one half
-of the validation split and its calibration measured on the other half.
+towards grey for the text nets, ``--desaturate``, both off by default; and per text net,
+half the kana net's inputs with a patch painted over, ``--erase kana=0.5`` (the default),
+inputs seen through random filters, ``--random-filter``, or turned, ``--rotate``, both off
+by default; the synthetic data are already degraded), no label smoothing (it would blur
+the confidences that temperature scaling then calibrates). After each epoch it prints
+per-field accuracy on a validation split generated from other seeds and writes a checkpoint
+with the optimizers' state (``--resume`` continues from it). At the end each field's
+temperature is fitted on one half of the validation split and its calibration measured on
+the other half.
 
 Output::
 
@@ -162,10 +164,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         object.__setattr__(self, "field_epochs", _field_epochs(self.field_epochs))
-        shares = _per_field(self.random_filter, "random_filter", "share", 1.0)
-        object.__setattr__(self, "random_filter", shares)
-        object.__setattr__(self, "rotate", _per_field(self.rotate, "rotate", "angle", MAX_ROTATE))
-        object.__setattr__(self, "erase", _per_field(self.erase, "erase", "share", 1.0))
+        for augmentation in _NET_AUGMENTATIONS:
+            amounts = _per_field(getattr(self, augmentation.name), augmentation)
+            object.__setattr__(self, augmentation.name, amounts)
         if self.workers < 0 or self.threads < 0:
             raise ConfigError("workers and threads must be 0 (automatic) or more")
         if not 0.0 <= self.loose_share <= 1.0:
@@ -228,10 +229,10 @@ class TrainConfig:
         }
         # Only when used, so that runs without it keep the recipe they had before it existed
         # (and can still be resumed).
-        for name in ("random_filter", "rotate", "erase"):
-            amounts: Mapping[Field, float] = getattr(self, name)
+        for augmentation in _NET_AUGMENTATIONS:
+            amounts: Mapping[Field, float] = getattr(self, augmentation.name)
             if amounts:
-                recipe[name] = {f.value: amount for f, amount in amounts.items()}
+                recipe[augmentation.name] = {f.value: amount for f, amount in amounts.items()}
         return recipe
 
     def command(self) -> str:
@@ -245,13 +246,11 @@ class TrainConfig:
         parts += ["--stroke-jitter", f"{self.stroke_jitter:g}"]
         parts += ["--vertical-blur", f"{self.vertical_blur:g}"]
         parts += ["--desaturate", f"{self.desaturate:g}"]
-        for option, amounts in (
-            ("--random-filter", self.random_filter),
-            ("--rotate", self.rotate),
-            ("--erase", self.erase),
-        ):
+        for augmentation in _NET_AUGMENTATIONS:
+            amounts = getattr(self, augmentation.name)
             if amounts:
-                parts += [option, ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())]
+                values = ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())
+                parts += [augmentation.option, values]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         return " ".join(parts)
@@ -276,10 +275,9 @@ def _field_epochs(given: Mapping[Any, int]) -> dict[Field, int]:
     return out
 
 
-def _per_field(
-    given: Mapping[Any, float], option: str, what: str, limit: float
-) -> dict[Field, float]:
-    """A text-net augmentation's amount per field, from 0 to ``limit``; zeros dropped."""
+def _per_field(given: Mapping[Any, float], augmentation: _NetAugmentation) -> dict[Field, float]:
+    """A text-net augmentation's amount per field, from 0 to its limit; zeros dropped."""
+    option, what, limit = augmentation.name, augmentation.amount, augmentation.limit
     out: dict[Field, float] = {}
     for key, value in given.items():
         field_ = _field_of(key, option)
@@ -644,6 +642,35 @@ def _augment_erase(inputs: torch.Tensor, share: float, rng: np.random.Generator)
     return out
 
 
+@dataclass(frozen=True)
+class _NetAugmentation:
+    """An augmentation of the named text nets' inputs, set per field in :class:`TrainConfig`.
+
+    Each draws from its own random stream (``[seed, stream, epoch]``): naming a field
+    changes that net's inputs only, and every other net trains exactly as without it.
+    """
+
+    name: str
+    """The :class:`TrainConfig` attribute (and, with dashes, the command-line option)."""
+    amount: str
+    """What the per-field value is, for errors: ``"share"`` or ``"angle"``."""
+    limit: float
+    stream: int
+    apply: Callable[[torch.Tensor, float, np.random.Generator], torch.Tensor]
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+_NET_AUGMENTATIONS = (
+    _NetAugmentation("random_filter", "share", 1.0, 3, _augment_random_filter),
+    _NetAugmentation("rotate", "angle", MAX_ROTATE, 4, _augment_rotate),
+    _NetAugmentation("erase", "share", 1.0, 5, _augment_erase),
+)
+"""Applied in this order to each named net's prepared inputs."""
+
+
 def _jitter_regions(
     region: Sequence[float], batch: int, rng: np.random.Generator, device: torch.device
 ) -> torch.Tensor:
@@ -678,11 +705,11 @@ def _train_epoch(
     log: TextIO,
 ) -> dict[str, float]:
     rng = np.random.default_rng([config.seed, 2, epoch])
-    # The random filters draw from their own stream: naming a field in --random-filter
-    # changes that net's inputs only, and every other net trains exactly as without it.
-    filter_rng = np.random.default_rng([config.seed, 3, epoch])
-    rotate_rng = np.random.default_rng([config.seed, 4, epoch])  # the same for --rotate
-    erase_rng = np.random.default_rng([config.seed, 5, epoch])  # and --erase
+    # Each per-net augmentation draws from a stream of its own (see _NetAugmentation).
+    augmentations = [
+        (a, getattr(config, a.name), np.random.default_rng([config.seed, a.stream, epoch]))
+        for a in _NET_AUGMENTATIONS
+    ]
     # Dropout draws from torch's generator: seeding it per epoch makes a resumed run
     # continue exactly as an uninterrupted one would have.
     torch.manual_seed(int(rng.integers(2**62)))
@@ -702,10 +729,8 @@ def _train_epoch(
             regions = _jitter_regions(model.config.region, len(labels), rng, device)
             inputs = batch if field_ is Field.SCHEME else text_batch
             prepared = model.prepare(inputs, regions)
-            share = config.random_filter.get(field_, 0.0)
-            prepared = _augment_random_filter(prepared, share, filter_rng)
-            prepared = _augment_rotate(prepared, config.rotate.get(field_, 0.0), rotate_rng)
-            prepared = _augment_erase(prepared, config.erase.get(field_, 0.0), erase_rng)
+            for augmentation, amounts, stream in augmentations:
+                prepared = augmentation.apply(prepared, amounts.get(field_, 0.0), stream)
             logits = model.net(_channels_last(prepared))
             target = _targets(labels, field_, device)
             losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())

@@ -186,7 +186,8 @@ def _add_classifiers(commands: Any) -> None:
         type=_shares,
         default=dict(DEFAULT_RANDOM_FILTER),
         help="share of the inputs of each named text net seen through a random filter "
-        "(recoloured, blurred, sharpened or outlined), e.g. kana=0.5 (default: none)",
+        f"(recoloured, blurred, sharpened or outlined), e.g. kana=0.5 "
+        f"(default: {_per_field_text(DEFAULT_RANDOM_FILTER)})",
     )
     parser.add_argument(
         "--rotate",
@@ -194,7 +195,7 @@ def _add_classifiers(commands: Any) -> None:
         type=_angles,
         default=dict(DEFAULT_ROTATE),
         help="the inputs of each named text net turned by up to DEG degrees either way, "
-        "e.g. kana=15 (default: none)",
+        f"e.g. kana=15 (default: {_per_field_text(DEFAULT_ROTATE)})",
     )
     parser.add_argument(
         "--erase",
@@ -202,9 +203,7 @@ def _add_classifiers(commands: Any) -> None:
         type=_shares,
         default=dict(DEFAULT_ERASE),
         help="share of the inputs of each named text net with a patch painted over (4-20%% "
-        "of the input; default: "
-        + (",".join(f"{f}={p:g}" for f, p in DEFAULT_ERASE) or "none")
-        + "; 'kana=0' turns it off)",
+        f"of the input; default: {_per_field_text(DEFAULT_ERASE)}; 'kana=0' turns it off)",
     )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -239,6 +238,11 @@ def _epochs(text: str) -> tuple[int, dict[str, int]]:
             f"expected N or N,FIELD=N,... (e.g. 10,office=13), got {text!r}: {exc}"
         ) from None
     return epochs, per_field
+
+
+def _per_field_text(amounts: tuple[tuple[str, float], ...]) -> str:
+    """A per-field default as the option takes it: ``kana=0.5``, or ``none``."""
+    return ",".join(f"{name}={value:g}" for name, value in amounts) or "none"
 
 
 def _per_field(text: str, value_of: Callable[[str], float], usage: str) -> dict[str, float]:
