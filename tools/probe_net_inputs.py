@@ -2,12 +2,13 @@
 
 Each crop is rectified as :meth:`jlpr.PlateReader.recognize` does it, the field's region is
 cut as the net reads it, and the net reads that input turned by each ``--angles`` (degrees,
-counter-clockwise as seen; ``jlpr.training.classifiers.rotate``) and zoomed by each
-``--zooms`` (above 1 the glyph grows) about its centre. Only the net's input moves: the
-rectifier still sees the crop as it is, so a turn here is a turn of the lettering on an
-upright plate. Prints, per angle and zoom, how many crops the net reads as ``--truth`` and
-its most frequent readings. For the real-dev kana: read right once turned back by 12-20
-degrees (docs/models.md, "The real kana at the net's input"). Real images are only read.
+counter-clockwise as seen) and zoomed by each ``--zooms`` (above 1 the glyph grows) about
+its centre (``jlpr.training.classifiers.rotate``, the turn ``--rotate`` trains with). Only
+the net's input moves: the rectifier still sees the crop as it is, so a turn here is a turn
+of the lettering on an upright plate. Prints, per angle and zoom, how many crops the net
+reads as ``--truth`` and its most frequent readings. For the real-dev kana: read right once
+turned back by 12-20 degrees (docs/models.md, "The real kana at the net's input"). Real
+images are only read.
 
 Run: ``python tools/probe_net_inputs.py ../shared/data/real-dev/crops/*.png --field kana
 --truth せ [--weights DIR] [--angles -20,-12,-6,0,6,12] [--zooms 0.9,1,1.15]``.
@@ -20,23 +21,12 @@ from collections import Counter
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from jlpr import PlateReader
 from jlpr.image import load_image
 from jlpr.models.fields import CnnFieldClassifier
+from jlpr.training.classifiers import rotate
 from jlpr.types import Box, Field, PlateRegion
-
-
-def turned(inputs: torch.Tensor, degrees: float, zoom: float) -> torch.Tensor:
-    """``inputs`` turned by ``degrees`` and zoomed by ``zoom`` about their centres, edges
-    replicated (the turn of ``jlpr.training.classifiers.rotate``, with a zoom)."""
-    batch, _, height, width = inputs.shape
-    angle = torch.deg2rad(torch.tensor(degrees))
-    cos, sin = float(torch.cos(angle)) / zoom, float(torch.sin(angle)) / zoom
-    theta = torch.tensor([[cos, -sin * height / width, 0.0], [sin * width / height, cos, 0.0]])
-    grid = F.affine_grid(theta.expand(batch, 2, 3), list(inputs.shape), align_corners=False)
-    return F.grid_sample(inputs, grid, padding_mode="border", align_corners=False)
 
 
 def numbers(text: str) -> list[float]:
@@ -69,7 +59,8 @@ def main() -> None:
     for degrees in args.angles:
         for zoom in args.zooms:
             with torch.inference_mode():
-                readings = net.readings(net.net(turned(batch, degrees, zoom)))
+                angles = torch.full((len(batch),), degrees)
+                readings = net.readings(net.net(rotate(batch, angles, zoom)))
             counts = Counter(reading.value for reading in readings)
             top = ", ".join(f"{value} {n}" for value, n in counts.most_common(3))
             print(f"| {degrees:g} | {zoom:g} | {counts[args.truth]} | {top} |")

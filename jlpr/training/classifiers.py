@@ -579,10 +579,11 @@ def _augment_random_filter(
     return out
 
 
-def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+def rotate(images: torch.Tensor, degrees: torch.Tensor, zoom: float = 1.0) -> torch.Tensor:
     """Each ``(C, H, W)`` image of ``images`` turned about its centre by its own angle
     (``degrees``, counter-clockwise as seen), in pixel units (a non-square image turns without
-    shearing), its edges replicated into the corners that come in.
+    shearing), its edges replicated into the corners that come in; ``zoom`` above 1 also
+    enlarges it about the centre (``tools/probe_net_inputs.py``).
 
     Made for the real-dev kana, lettered with a rising bar and read right once turned back
     by 12-20 degrees; trained so, the kana net still misread it (docs/models.md), so no net
@@ -590,7 +591,7 @@ def rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
     """
     batch, _, height, width = images.shape
     angle = torch.deg2rad(degrees.to(images.device, torch.float32))
-    cos, sin = torch.cos(angle), torch.sin(angle)
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     theta = torch.zeros(batch, 2, 3, device=images.device)
     theta[:, 0, 0], theta[:, 0, 1] = cos, -sin * height / width
     theta[:, 1, 0], theta[:, 1, 1] = sin * width / height, cos
