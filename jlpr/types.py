@@ -32,6 +32,7 @@ from jlpr.rules import (
     lookup_office,
     parse_designation,
     parse_plate_text,
+    parse_scheme,
     scheme_allows_kana,
     validate_classification,
     validate_kana,
@@ -332,6 +333,8 @@ class Plate:
             object.__setattr__(self, "classification", validate_classification(self.classification))
         if self.kana is not None:
             object.__setattr__(self, "kana", validate_kana(self.kana))
+        if self.scheme is not None:
+            object.__setattr__(self, "scheme", parse_scheme(self.scheme))
         if self.designation is not None and not (
             isinstance(self.designation, int) and 1 <= self.designation <= 9999
         ):
@@ -411,7 +414,7 @@ class Plate:
             classification=parsed.classification,
             kana=parsed.kana,
             designation=parsed.designation,
-            scheme=ColorScheme(scheme) if scheme is not None else None,
+            scheme=parse_scheme(scheme) if scheme is not None else None,
         )
 
     @classmethod
@@ -430,7 +433,7 @@ class Plate:
             classification=classification,
             kana=kana,
             designation=number,
-            scheme=ColorScheme(scheme) if scheme is not None else None,
+            scheme=parse_scheme(scheme) if scheme is not None else None,
         )
 
     def with_location(
@@ -470,7 +473,7 @@ class Plate:
             classification=data.get("classification"),
             kana=data.get("kana"),
             designation=data.get("designation"),
-            scheme=ColorScheme(data["scheme"]) if data.get("scheme") else None,
+            scheme=parse_scheme(data["scheme"]) if data.get("scheme") else None,
             confidence=float(data.get("confidence", 1.0)),
             box=Box.from_dict(box) if box else None,
             corners=Quad.from_points(corners) if corners else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -44,6 +45,28 @@ def test_a_kana_that_the_scheme_cannot_carry_is_rejected_with_the_field_named() 
     with pytest.raises(InvalidPlateError) as info:
         Plate.parse("佐賀581り18-32", scheme="private_kei")
     assert info.value.field == "kana"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Plate.parse("品川330さ12-34", scheme="yellow"),
+        lambda: Plate.from_fields("品川", "330", "さ", 1234, scheme="blue"),
+        lambda: Plate(office=None, classification=None, kana=None, designation=None, scheme="x"),  # type: ignore[arg-type]
+        lambda: Plate.from_dict({"scheme": "green"}),
+    ],
+)
+def test_an_unknown_scheme_name_is_a_plate_error_naming_the_field(
+    build: Callable[[], Plate],
+) -> None:
+    with pytest.raises(InvalidPlateError, match="unknown scheme; one of private") as info:
+        build()
+    assert info.value.field == "scheme"
+
+
+def test_a_scheme_given_by_its_value_is_stored_as_the_enum() -> None:
+    plate = Plate(office=None, classification=None, kana="さ", designation=None, scheme="private")  # type: ignore[arg-type]
+    assert plate.scheme is ColorScheme.PRIVATE
 
 
 @pytest.mark.parametrize("number", [0, 10000, -1])

@@ -28,6 +28,7 @@ from jlpr.rules.offices import OFFICES, Office, OfficeKind, lookup_office, offic
 from jlpr.rules.schemes import (
     ColorScheme,
     PlateColor,
+    parse_scheme,
     scheme_allows_kana,
     schemes_for_background,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "office_names",
     "parse_designation",
     "parse_plate_text",
+    "parse_scheme",
     "scheme_allows_kana",
     "schemes_for_background",
     "validate_classification",

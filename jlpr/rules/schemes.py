@@ -118,12 +118,20 @@ def scheme_allows_kana(scheme: ColorScheme | str, kana: str) -> bool:
     :attr:`ColorScheme.PRIVATE`. Raises :class:`~jlpr.errors.InvalidPlateError` with field
     ``"scheme"`` for an unknown scheme name.
     """
+    scheme = parse_scheme(scheme)
+    return kana_usage(kana, scheme.vehicle_class) in scheme.usages
+
+
+def parse_scheme(scheme: ColorScheme | str) -> ColorScheme:
+    """The scheme named ``scheme`` (a :class:`ColorScheme` or its value, e.g. ``"private_kei"``).
+
+    Raises :class:`~jlpr.errors.InvalidPlateError` with field ``"scheme"`` for any other value.
+    """
     try:
-        scheme = ColorScheme(scheme)
+        return ColorScheme(scheme)
     except ValueError:
         known = ", ".join(s.value for s in ColorScheme)
         raise InvalidPlateError("scheme", scheme, f"unknown scheme; one of {known}") from None
-    return kana_usage(kana, scheme.vehicle_class) in scheme.usages
 
 
 def schemes_for_background(color: PlateColor | str) -> tuple[ColorScheme, ...]:
