@@ -253,3 +253,22 @@ def test_jlpr_eval_reads_with_the_turns_it_is_given(
     assert report["weights"] == f"{weights}, rotations 270,0,90"
     assert main([*common, "--rotations", "45"]) == 2
     assert "45" in capsys.readouterr().err
+
+
+def test_jlpr_eval_counts_plates_as_reported_from_the_confidence_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = make_eval_folder(tmp_path / "data")
+    weights = make_reader().save_pretrained(tmp_path / "reader")
+    common = ["eval", str(data), "--weights", str(weights), "--format", "json"]
+    assert main(common) == 0
+    usual = json.loads(capsys.readouterr().out)
+    # The test reader reads its frame plates at about 0.7: all gone above 0.99.
+    assert main([*common, "--min-confidence", "0.99"]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    assert (usual["min_confidence"], strict["min_confidence"]) == (0.5, 0.99)
+    assert usual["summary"]["detection"]["true_positives"] == 1
+    assert strict["summary"]["detection"]["true_positives"] == 0
+    assert strict["summary"]["unreadable_rate"] > usual["summary"]["unreadable_rate"]
+    assert main([*common, "--min-confidence", "2"]) == 2
+    assert "2" in capsys.readouterr().err

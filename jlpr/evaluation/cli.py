@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import rotations
+from jlpr._argtypes import probability, rotations
 
 __all__ = ["register"]
 
@@ -26,7 +26,8 @@ folder named 'crops' are read as plate crops (recognize), the others as whole fr
 
 examples:
   jlpr eval data/real-dev
-  jlpr eval data/real-dev --weights my-reader/ --format json --out report.json"""
+  jlpr eval data/real-dev --weights my-reader/ --format json --out report.json
+  jlpr eval data/real-dev --min-confidence 0   which fields are read, however unsurely"""
 
 
 def register(subparsers: Any) -> None:
@@ -76,6 +77,14 @@ def register(subparsers: Any) -> None:
         help="read each image turned by each of these angles, degrees counter-clockwise from "
         "0, 90, 180, 270 (default: the reader's own, usually 0 alone)",
     )
+    parser.add_argument(
+        "--min-confidence",
+        type=probability,
+        default=None,
+        metavar="X",
+        help="count a plate as reported from confidence X, 0..1 (default: the reader's own, "
+        "usually 0.5; 0 scores everything the reader reads, however unsure)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -83,7 +92,11 @@ def _run(args: argparse.Namespace) -> int:
     from jlpr.evaluation.runner import evaluate, to_json, to_markdown
     from jlpr.reader import PlateReader
 
-    options = {"rotations": args.rotations} if args.rotations is not None else {}
+    options: dict[str, Any] = {}
+    if args.rotations is not None:
+        options["rotations"] = args.rotations
+    if args.min_confidence is not None:
+        options["min_confidence"] = args.min_confidence
     reader = PlateReader.from_pretrained(args.weights, device=args.device, **options)
     weights = str(args.weights) if args.weights is not None else "bundled weights"
     if args.rotations is not None:
