@@ -128,6 +128,13 @@ def make_eval_folder(root: Path) -> Path:
     return root
 
 
+def eval_json_command(tmp_path: Path) -> list[str]:
+    """``jlpr eval`` of a fresh eval folder with the test reader, as JSON on stdout."""
+    data = make_eval_folder(tmp_path / "data")
+    weights = make_reader().save_pretrained(tmp_path / "reader")
+    return ["eval", str(data), "--weights", str(weights), "--format", "json"]
+
+
 def test_labels_csv_rows_become_images_with_canonical_fields(tmp_path: Path) -> None:
     images = load_labels(make_eval_folder(tmp_path / "data"))
     assert [i.kind for i in images] == [ImageKind.CROP] * 2 + [ImageKind.FRAME] * 4
@@ -245,9 +252,8 @@ def test_jlpr_eval_can_read_everything_as_crops(
 def test_jlpr_eval_reads_with_the_turns_it_is_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = make_eval_folder(tmp_path / "data")
-    weights = make_reader().save_pretrained(tmp_path / "reader")
-    common = ["eval", str(data), "--weights", str(weights), "--format", "json"]
+    common = eval_json_command(tmp_path)
+    weights = common[3]
     assert main([*common, "--rotations", "270,0,90"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["weights"] == f"{weights}, rotations 270,0,90"
@@ -258,9 +264,7 @@ def test_jlpr_eval_reads_with_the_turns_it_is_given(
 def test_jlpr_eval_counts_plates_as_reported_from_the_confidence_it_is_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = make_eval_folder(tmp_path / "data")
-    weights = make_reader().save_pretrained(tmp_path / "reader")
-    common = ["eval", str(data), "--weights", str(weights), "--format", "json"]
+    common = eval_json_command(tmp_path)
     assert main(common) == 0
     usual = json.loads(capsys.readouterr().out)
     # The test reader reads its frame plates at about 0.7: all gone above 0.99.
