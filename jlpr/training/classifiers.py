@@ -8,7 +8,8 @@ time), light on-the-fly augmentation (region jitter, brightness and contrast, th
 half the crops grown or thinned by up to a pixel, ``--stroke-jitter``, and a share of them
 blurred up and down only, ``--vertical-blur``, and the colours of a share of them pulled
 towards grey for the text nets, ``--desaturate``, both off by default; and per text net,
-half the kana net's inputs with a patch painted over, ``--erase kana=0.5`` (the default),
+half the inputs of the kana, region-name and classification nets with a patch painted
+over, ``--erase kana=0.5,office=0.5,classification=0.5`` (the default),
 inputs seen through random filters, ``--random-filter``, or turned, ``--rotate``, both off
 by default; the synthetic data are already degraded), no label smoothing (it would blur
 the confidences that temperature scaling then calibrates). After each epoch it prints

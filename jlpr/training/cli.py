@@ -203,7 +203,8 @@ def _add_classifiers(commands: Any) -> None:
         type=_shares,
         default=dict(DEFAULT_ERASE),
         help="share of the inputs of each named text net with a patch painted over (4-20%% "
-        f"of the input; default: {_per_field_text(DEFAULT_ERASE)}; 'kana=0' turns it off)",
+        f"of the input; default: {_per_field_text(DEFAULT_ERASE)}; a value replaces the whole "
+        "default, so 'kana=0' turns it off)",
     )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
