@@ -648,8 +648,11 @@ def _augment_erase(inputs: torch.Tensor, share: float, rng: np.random.Generator)
 class _NetAugmentation:
     """An augmentation of the named text nets' inputs, set per field in :class:`TrainConfig`.
 
-    Each draws from its own random stream (``[seed, stream, epoch]``): naming a field
-    changes that net's inputs only, and every other net trains exactly as without it.
+    Each draws from its own random stream (``[seed, stream, epoch]``), so a net it is not
+    applied to trains exactly as without it. The nets named for one augmentation share its
+    stream, in field order: naming one more net re-draws those after it (with
+    ``--erase office=...`` the kana net's boxes change too; docs/models.md, "Random erasing
+    for the top-row nets").
     """
 
     name: str
@@ -707,7 +710,8 @@ def _train_epoch(
     log: TextIO,
 ) -> dict[str, float]:
     rng = np.random.default_rng([config.seed, 2, epoch])
-    # Each per-net augmentation draws from a stream of its own (see _NetAugmentation).
+    # Each per-net augmentation draws from a stream of its own, shared by the nets it is
+    # applied to (see _NetAugmentation).
     augmentations = [
         (a, getattr(config, a.name), np.random.default_rng([config.seed, a.stream, epoch]))
         for a in _NET_AUGMENTATIONS
