@@ -85,8 +85,9 @@ def rotations(text: str) -> tuple[int, ...]:
 
 
 def add_fonts_option(parser: argparse.ArgumentParser) -> None:
-    """``--fonts PATTERNS``: the fonts the synthetic plates are drawn with (see
-    :data:`jlpr.synth.fonts.FONTS_ENV`); apply it with :func:`use_fonts`."""
+    """``--fonts PATTERNS`` and ``--kana-fonts PATTERNS``: the fonts the synthetic plates
+    are drawn with (see :data:`jlpr.synth.fonts.FONTS_ENV` and ``KANA_FONTS_ENV``); apply
+    them with :func:`use_fonts`."""
     parser.add_argument(
         "--fonts",
         metavar="PATTERNS",
@@ -95,14 +96,29 @@ def add_fonts_option(parser: argparse.ArgumentParser) -> None:
         "shell patterns allowed (default: every Japanese font found, or $JLPR_FONTS; "
         "docs/fonts.md)",
     )
+    parser.add_argument(
+        "--kana-fonts",
+        metavar="PATTERNS",
+        default=None,
+        help="draw the kana with these fonts instead, named as for --fonts (default: the "
+        "region name's fonts, or $JLPR_KANA_FONTS)",
+    )
 
 
-def use_fonts(patterns: str | None) -> None:
-    """Make ``--fonts`` the font selection of this process and of the workers it starts
-    (they inherit the environment), and check now that every pattern finds a font."""
-    if patterns is None:
-        return
-    from jlpr.synth.fonts import FONTS_ENV, require_japanese_fonts
+def use_fonts(patterns: str | None, kana_patterns: str | None = None) -> None:
+    """Make ``--fonts`` and ``--kana-fonts`` the font selection of this process and of the
+    workers it starts (they inherit the environment), and check now that every pattern
+    finds a font."""
+    from jlpr.synth.fonts import (
+        FONTS_ENV,
+        KANA_FONTS_ENV,
+        require_japanese_fonts,
+        require_kana_fonts,
+    )
 
-    os.environ[FONTS_ENV] = patterns
-    require_japanese_fonts()
+    if patterns is not None:
+        os.environ[FONTS_ENV] = patterns
+        require_japanese_fonts()
+    if kana_patterns is not None:
+        os.environ[KANA_FONTS_ENV] = kana_patterns
+        require_kana_fonts()

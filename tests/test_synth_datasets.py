@@ -139,6 +139,13 @@ def test_fonts_option_chooses_the_fonts_drawn_with(
     assert jlpr_main([*args, "--out", str(tmp_path / "b"), "--fonts", "No Such Gothic"]) == 1
     assert "No Such Gothic" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, "")
+    kana = fonts[0].name
+    assert (
+        jlpr_main([*args, "--out", str(tmp_path / "c"), "--fonts", one, "--kana-fonts", kana]) == 0
+    )
+    assert font_search.kana_font_names() == [kana]
+    assert font_search.font_names() == [one]
 
 
 def test_plate_datasets_are_byte_identical_for_a_seed_with_one_or_two_workers(

@@ -393,6 +393,46 @@ def test_the_fonts_variable_keeps_only_the_fonts_it_names(
 
 
 @needs_fonts
+def test_the_kana_fonts_variable_draws_the_kana_from_fonts_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(font_search.FONTS_ENV, "")
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, "")
+    everything = font_search.find_japanese_fonts()
+    if len(everything) < 2:
+        pytest.skip("needs two fonts")
+    first, last = everything[0], everything[-1]
+    # Unset, the kana draws from the region name's fonts, exactly as before the variable.
+    assert font_search.kana_font_names() is None
+    unset = [RenderStyle.random(np.random.default_rng(seed)) for seed in range(6)]
+    assert unset == [
+        RenderStyle.random(np.random.default_rng(seed), everything, everything) for seed in range(6)
+    ]
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, ",".join(f.name for f in everything))
+    assert [RenderStyle.random(np.random.default_rng(seed)) for seed in range(6)] == unset
+    # Set, the kana's font comes from it and the region name's does not.
+    monkeypatch.setenv(font_search.FONTS_ENV, first.name)
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, last.name)
+    assert font_search.kana_font_names() == [last.name]
+    styles = [RenderStyle.random(np.random.default_rng(seed)) for seed in range(6)]
+    assert {s.name_font for s in styles} == {first.name}
+    assert {s.kana_font for s in styles} == {last.name}
+    # The renderer finds a kana font outside the region name's fonts.
+    plate = Plate.parse("品川 330 さ 12-34", "private")
+    style = RenderStyle(seal=False)
+    drawn = [
+        render_plate(
+            plate, rng=np.random.default_rng(0), style=dataclasses.replace(style, kana_font=f.name)
+        ).image
+        for f in (first, last)
+    ]
+    assert not np.array_equal(*drawn)
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, "No Such Gothic")
+    with pytest.raises(ConfigError, match=font_search.KANA_FONTS_ENV):
+        render_plate(plate, rng=np.random.default_rng(0))
+
+
+@needs_fonts
 def test_patterns_given_directly_select_as_the_variable_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

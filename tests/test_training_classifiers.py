@@ -589,6 +589,23 @@ def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> 
     assert small.describe()["plate_width"] == [40.0, 40.0]
     # The fonts drawn with are part of the recipe, so other fonts name another cache.
     assert SynthSource().describe()["fonts"] == font_names()
+
+
+def test_kana_fonts_are_part_of_the_recipe_only_when_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jlpr.synth import fonts as font_search
+
+    fonts = font_search.find_japanese_fonts()
+    if not fonts:
+        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, "")
+    # Unset, the default recipe keeps naming the cache (and command) it always named.
+    assert "kana_fonts" not in SynthSource().describe()
+    assert "--kana-fonts" not in config(tmp_path).command()
+    monkeypatch.setenv(font_search.KANA_FONTS_ENV, fonts[-1].name)
+    assert SynthSource().describe()["kana_fonts"] == [fonts[-1].name]
+    assert f"--kana-fonts '{fonts[-1].name}'" in config(tmp_path).command()
     run = TrainConfig(Path("out"), plate_width=(60.0, 300.0))
     assert "--plate-width 60,300" in run.command()
     assert run.recipe()["plate_width"] == [60.0, 300.0]

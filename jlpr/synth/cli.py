@@ -257,7 +257,7 @@ def _run_plates(args: argparse.Namespace) -> int:
         "mild": DegradationConfig.mild(),
         "strong": DegradationConfig.strong(),
     }
-    use_fonts(args.fonts)
+    use_fonts(args.fonts, args.kana_fonts)
     config = PlateSampleConfig(degradation=presets[args.preset])
     if args.size is not None:
         config = replace(config, output_size=args.size)
@@ -293,7 +293,7 @@ def _run_scenes(args: argparse.Namespace) -> int:
     from jlpr.synth.datasets import SceneDatasetSpec, write_scene_dataset
     from jlpr.synth.scenes import SceneConfig
 
-    use_fonts(args.fonts)
+    use_fonts(args.fonts, args.kana_fonts)
     vehicles = _vehicles(args)
     config = replace(
         SceneConfig(),

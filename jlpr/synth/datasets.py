@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from jlpr.synth import DATA_VERSION
-from jlpr.synth.fonts import font_names
+from jlpr.synth.fonts import font_names, kana_font_names
 from jlpr.synth.scenes import (
     PlateSample,
     PlateSampleConfig,
@@ -401,13 +401,17 @@ def _scene_item(index: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
 
 def _data_yaml(spec: SceneDatasetSpec) -> str:
     crop = spec.config.crop
+    fonts = f"# fonts={','.join(font_names())}\n"
+    kana_fonts = kana_font_names()
+    if kana_fonts is not None:
+        fonts += f"# kana_fonts={','.join(kana_fonts)}\n"
     return (
         "# jlpr synthetic plate scenes: ultralytics pose dataset (4 plate corners).\n"
         f"# n={spec.n} seed={spec.seed} size={spec.config.size} crop={crop} "
         f"negatives={spec.config.negative_fraction} val={spec.val} "
         f"vehicles={'yes' if spec.vehicles else 'no'} data_version={DATA_VERSION}\n"
-        f"# fonts={','.join(font_names())}\n"
-        "# The dataset root is this file's folder (no 'path' key, so it can be moved).\n"
+        + fonts
+        + "# The dataset root is this file's folder (no 'path' key, so it can be moved).\n"
         "train: images/train\n"
         "val: images/val\n"
         "kpt_shape: [4, 3]  # TL, TR, BR, BL; (x, y, visibility)\n"

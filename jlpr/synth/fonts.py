@@ -39,8 +39,11 @@ __all__ = [
     "covers",
     "find_cjk_font",
     "find_japanese_fonts",
+    "find_kana_fonts",
     "font_names",
+    "kana_font_names",
     "require_japanese_fonts",
+    "require_kana_fonts",
 ]
 
 FONT_DIRS_ENV = "JLPR_FONT_DIRS"
@@ -54,6 +57,11 @@ shell patterns matched against :attr:`FontSpec.name` and the file name, e.g.
 in search order. Training recipes set it so that their data does not depend on what a
 machine has installed; a pattern that matches no font is an error, not a silent smaller
 set."""
+
+KANA_FONTS_ENV = "JLPR_KANA_FONTS"
+"""Environment variable: the fonts the kana is drawn with, named as in :data:`FONTS_ENV`.
+Unset or empty: the same fonts as the region name (:data:`FONTS_ENV`). Lets a recipe teach
+the kana net more typefaces than the region-name net (docs/fonts.md)."""
 
 REQUIRED_CHARS: str = "".join(sorted(set("".join(o.kanji for o in OFFICES)) | set(HIRAGANA)))
 """Every character of the 138 region names (いわき, 袖ヶ浦's small ヶ included) and the 42
@@ -264,7 +272,9 @@ def _search(
 
 
 @lru_cache(maxsize=16)
-def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> tuple[FontSpec, ...]:
+def _selected(
+    fonts: tuple[FontSpec, ...], patterns: tuple[str, ...], env: str = FONTS_ENV
+) -> tuple[FontSpec, ...]:
     # Cached: the renderer asks for its fonts once per plate, and matching every pattern
     # against every font found costs about a millisecond with a folder of fonts.
     if not patterns:
@@ -280,7 +290,7 @@ def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> tuple[F
     if missing:
         found = ", ".join(sorted({font.name for font in fonts})) or "none"
         raise ConfigError(
-            f"{FONTS_ENV} names fonts that were not found: {', '.join(missing)} "
+            f"{env} names fonts that were not found: {', '.join(missing)} "
             f"(usable fonts found: {found}); install them or add their folder to "
             f"{FONT_DIRS_ENV}"
         )
@@ -292,20 +302,36 @@ def _selected(fonts: tuple[FontSpec, ...], patterns: tuple[str, ...]) -> tuple[F
     return tuple(chosen)
 
 
-def find_japanese_fonts(patterns: str | None = None) -> list[FontSpec]:
+def find_japanese_fonts(patterns: str | None = None, *, env: str = FONTS_ENV) -> list[FontSpec]:
     """Every usable Japanese font found: the ``train`` extra's packages first, then the
     folders of ``JLPR_FONT_DIRS``, then the system folders. A font is usable when it covers
     :data:`REQUIRED_CHARS`. The search is cached per set of search paths.
 
-    ``patterns`` (default: ``$JLPR_FONTS``) keeps only the fonts it names, in its order (see
-    :data:`FONTS_ENV`); :class:`~jlpr.errors.ConfigError` if one of them matches no usable
-    font.
+    ``patterns`` (default: the environment variable ``env``, ``$JLPR_FONTS``) keeps only the
+    fonts it names, in its order (see :data:`FONTS_ENV`); :class:`~jlpr.errors.ConfigError`
+    (naming ``env``) if one of them matches no usable font.
     """
-    env = os.environ.get(FONT_DIRS_ENV, "")
-    env_dirs = tuple(d for d in env.split(os.pathsep) if d)
-    text = os.environ.get(FONTS_ENV, "") if patterns is None else patterns
+    dirs = os.environ.get(FONT_DIRS_ENV, "")
+    env_dirs = tuple(d for d in dirs.split(os.pathsep) if d)
+    text = os.environ.get(env, "") if patterns is None else patterns
     wanted = tuple(p.strip() for p in text.split(",") if p.strip())
-    return list(_selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), wanted))
+    return list(_selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), wanted, env))
+
+
+def find_kana_fonts() -> list[FontSpec]:
+    """The fonts the kana is drawn with: those ``$JLPR_KANA_FONTS`` names
+    (:data:`KANA_FONTS_ENV`), or :func:`find_japanese_fonts` when it is unset or empty."""
+    if not os.environ.get(KANA_FONTS_ENV, "").strip():
+        return find_japanese_fonts()
+    return find_japanese_fonts(env=KANA_FONTS_ENV)
+
+
+def kana_font_names() -> list[str] | None:
+    """Names of the kana's fonts when ``$JLPR_KANA_FONTS`` chooses them, else ``None`` (the
+    kana is drawn with :func:`font_names`): what a data recipe records."""
+    if not os.environ.get(KANA_FONTS_ENV, "").strip():
+        return None
+    return [font.name for font in find_kana_fonts()]
 
 
 def font_names() -> list[str]:
@@ -325,6 +351,13 @@ def require_japanese_fonts() -> list[FontSpec]:
             f"{FONT_DIRS_ENV} to a folder holding a Japanese .ttf/.otf font."
         )
     return fonts
+
+
+def require_kana_fonts() -> list[FontSpec]:
+    """:func:`find_kana_fonts`, raising :class:`~jlpr.errors.ConfigError` when it finds none."""
+    if os.environ.get(KANA_FONTS_ENV, "").strip():
+        return find_kana_fonts()  # every pattern matched a usable font: never empty
+    return require_japanese_fonts()
 
 
 def find_cjk_font() -> Path | None:

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from jlpr import layout
 from jlpr.rules import HIRAGANA, ColorScheme, PlateColor, format_designation, scheme_allows_kana
-from jlpr.synth.fonts import FontSpec, require_japanese_fonts
+from jlpr.synth.fonts import FontSpec, require_japanese_fonts, require_kana_fonts
 from jlpr.synth.glyphs import DOT, HYPHEN, GlyphStyle, glyph_mask
 from jlpr.synth.sampling import random_plate
 from jlpr.types import Plate
@@ -116,7 +116,8 @@ class RenderStyle:
     """Name (:attr:`FontSpec.name`) of the font for the region name; ``""``: the first one
     :func:`~jlpr.synth.fonts.require_japanese_fonts` finds. An unknown name falls back too."""
     kana_font: str = ""
-    """Font for the hiragana (Latin kana letters are vector glyphs)."""
+    """Font for the hiragana (Latin kana letters are vector glyphs); ``""`` or an unknown
+    name: the first one :func:`~jlpr.synth.fonts.require_kana_fonts` finds."""
     name_bold: float = 0.0
     """Extra outline stroke of the region name, as a fraction of the em, on top of what a
     regular-weight font is given to look bold (-0.02-0.02); round joins make it rounder too.
@@ -176,8 +177,17 @@ class RenderStyle:
     """Seed of the wear and dirt noise."""
 
     @classmethod
-    def random(cls, rng: np.random.Generator, fonts: list[FontSpec] | None = None) -> RenderStyle:
-        """A random style; ``fonts`` defaults to :func:`require_japanese_fonts`."""
+    def random(
+        cls,
+        rng: np.random.Generator,
+        fonts: list[FontSpec] | None = None,
+        kana_fonts: list[FontSpec] | None = None,
+    ) -> RenderStyle:
+        """A random style: the region name's font drawn from ``fonts`` (default:
+        :func:`require_japanese_fonts`), the kana's from ``kana_fonts`` (default: ``fonts``
+        when given, else :func:`~jlpr.synth.fonts.require_kana_fonts`)."""
+        if kana_fonts is None:
+            kana_fonts = fonts if fonts is not None else require_kana_fonts()
         fonts = fonts if fonts is not None else require_japanese_fonts()
         frame = FrameKind.NONE
         if rng.random() < 0.45:
@@ -185,7 +195,7 @@ class RenderStyle:
         top, side, bottom = FRAME_MAX_MM
         return cls(
             name_font=fonts[int(rng.integers(len(fonts)))].name,
-            kana_font=fonts[int(rng.integers(len(fonts)))].name,
+            kana_font=kana_fonts[int(rng.integers(len(kana_fonts)))].name,
             name_bold=float(rng.choice([-0.02, -0.01, 0.0, 0.0, 0.008, 0.016])),
             kana_bold=float(rng.choice([-0.02, -0.01, 0.0, 0.0, 0.008, 0.016])),
             name_squeeze=float(rng.choice([0.88, 0.94, 1.0, 1.0])),
@@ -283,16 +293,23 @@ def render_plate(
             scheme=schemes[int(rng.integers(len(schemes)))],
         )
     fonts = require_japanese_fonts()
+    kana_fonts = require_kana_fonts()
     if style is None:
-        style = RenderStyle.random(rng, fonts)
-    return _Renderer(plate, style, fonts, width, margin).render()
+        style = RenderStyle.random(rng, fonts, kana_fonts)
+    return _Renderer(plate, style, fonts, kana_fonts, width, margin).render()
 
 
 class _Renderer:
     """One rendering: holds the sizes and the scale, composes the layers."""
 
     def __init__(
-        self, plate: Plate, style: RenderStyle, fonts: list[FontSpec], width: int, margin: float
+        self,
+        plate: Plate,
+        style: RenderStyle,
+        fonts: list[FontSpec],
+        kana_fonts: list[FontSpec],
+        width: int,
+        margin: float,
     ) -> None:
         assert plate.scheme is not None
         self.plate = plate
@@ -304,9 +321,9 @@ class _Renderer:
         self.sx = self.width / layout.PLATE_SIZE_MM[0]
         self.sy = self.height / layout.PLATE_SIZE_MM[1]
         self.scale = (self.sx + self.sy) / 2
-        by_name = {f.name: f for f in fonts}
+        by_name = {f.name: f for f in (*kana_fonts, *fonts)}
         self.name_font = by_name.get(style.name_font, fonts[0])
-        self.kana_font = by_name.get(style.kana_font, fonts[0])
+        self.kana_font = by_name.get(style.kana_font, kana_fonts[0])
 
     # -- geometry ------------------------------------------------------------------------
 

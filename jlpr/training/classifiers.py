@@ -65,7 +65,7 @@ from jlpr.models.fields import CnnFieldClassifier, save_classifiers
 from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
-from jlpr.synth.fonts import font_names
+from jlpr.synth.fonts import font_names, kana_font_names
 from jlpr.training import (
     DEFAULT_DESATURATE,
     DEFAULT_EPOCHS,
@@ -254,6 +254,9 @@ class TrainConfig:
                 parts += [augmentation.option, values]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
+        kana_fonts = kana_font_names()
+        if kana_fonts is not None:
+            parts += ["--kana-fonts", shlex.quote(",".join(kana_fonts))]
         return " ".join(parts)
 
 

@@ -301,7 +301,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
     from jlpr.training.classifiers import TrainConfig, train_classifiers
     from jlpr.types import Field
 
-    use_fonts(args.fonts)
+    use_fonts(args.fonts, args.kana_fonts)
     config = TrainConfig(
         out=args.out,
         seed=args.seed,

@@ -145,7 +145,7 @@ class SynthSource:
 
     def describe(self) -> dict[str, Any]:
         from jlpr.synth import DATA_VERSION
-        from jlpr.synth.fonts import font_names
+        from jlpr.synth.fonts import font_names, kana_font_names
 
         described: dict[str, Any] = {
             "generator": "jlpr.synth.scenes.make_plate_sample",
@@ -155,6 +155,10 @@ class SynthSource:
             "config": "PlateSampleConfig() (all schemes, default degradations)",
             "loose_share": self.loose_share,
         }
+        kana_fonts = kana_font_names()
+        if kana_fonts is not None:
+            # Only when chosen, so that the default recipe keeps naming the same cache.
+            described["kana_fonts"] = kana_fonts
         if self.plate_width is not None:
             # Only when set, so that the default recipe keeps naming the same cache.
             described["plate_width"] = list(self.plate_width)
