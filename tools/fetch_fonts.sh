@@ -17,6 +17,11 @@ packages=(
     fonts-vlgothic               # VL Gothic (BSD-3-Clause, M+ and Sazanami font licences)
     fonts-komatuna               # Komatuna (BSD-3-Clause, CC-BY-SA-3.0)
     fonts-horai-umefont          # Ume Gothic (Ume font licence: free use, change, redistribution)
+    fonts-klee                   # Klee One (OFL-1.1)
+    fonts-kiloji                 # kiloji (BSD-3-Clause)
+    fonts-seto                   # SetoFont (OFL-1.1)
+    fonts-sawarabi-gothic        # Sawarabi Gothic (CC-BY-3.0)
+    fonts-konatu                 # Konatu (MIT)
 )
 mkdir -p "$out"
 work=$(mktemp -d)
