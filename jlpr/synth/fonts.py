@@ -318,10 +318,14 @@ def find_japanese_fonts(patterns: str | None = None, *, env: str = FONTS_ENV) ->
     return list(_selected(_search(PACKAGE_FONTS, env_dirs, SYSTEM_FONT_DIRS), wanted, env))
 
 
+def _kana_fonts_chosen() -> bool:
+    return bool(os.environ.get(KANA_FONTS_ENV, "").strip(" ,"))
+
+
 def find_kana_fonts() -> list[FontSpec]:
     """The fonts the kana is drawn with: those ``$JLPR_KANA_FONTS`` names
     (:data:`KANA_FONTS_ENV`), or :func:`find_japanese_fonts` when it is unset or empty."""
-    if not os.environ.get(KANA_FONTS_ENV, "").strip():
+    if not _kana_fonts_chosen():
         return find_japanese_fonts()
     return find_japanese_fonts(env=KANA_FONTS_ENV)
 
@@ -329,7 +333,7 @@ def find_kana_fonts() -> list[FontSpec]:
 def kana_font_names() -> list[str] | None:
     """Names of the kana's fonts when ``$JLPR_KANA_FONTS`` chooses them, else ``None`` (the
     kana is drawn with :func:`font_names`): what a data recipe records."""
-    if not os.environ.get(KANA_FONTS_ENV, "").strip():
+    if not _kana_fonts_chosen():
         return None
     return [font.name for font in find_kana_fonts()]
 
@@ -355,7 +359,7 @@ def require_japanese_fonts() -> list[FontSpec]:
 
 def require_kana_fonts() -> list[FontSpec]:
     """:func:`find_kana_fonts`, raising :class:`~jlpr.errors.ConfigError` when it finds none."""
-    if os.environ.get(KANA_FONTS_ENV, "").strip():
+    if _kana_fonts_chosen():
         return find_kana_fonts()  # every pattern matched a usable font: never empty
     return require_japanese_fonts()
 
