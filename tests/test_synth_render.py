@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import struct
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+from PIL import ImageFont
 
 from jlpr import layout
 from jlpr.errors import ConfigError
@@ -347,6 +349,59 @@ def test_fonts_lacking_plate_characters_are_skipped(
     shutil.copy(latin, tmp_path / latin.name)
     assert not font_search.covers(tmp_path / latin.name)
     assert not font_search._pil_covers(str(tmp_path / latin.name), 0, "品川さ")
+    monkeypatch.setattr(font_search, "PACKAGE_FONTS", ())
+    monkeypatch.setattr(font_search, "SYSTEM_FONT_DIRS", ())
+    monkeypatch.setenv(font_search.FONT_DIRS_ENV, str(tmp_path))
+    assert font_search.find_japanese_fonts() == []
+
+
+def _font_that_cannot_draw(path: Path, chars: str) -> None:
+    """Write a TrueType font that maps every character of ``chars`` to a glyph whose outline
+    bytes are damaged (0xff), so FreeType fails on each one."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "box"])
+    builder.setupCharacterMap({ord(char): "box" for char in chars})
+    glyphs = {}
+    for name in (".notdef", "box"):
+        pen = TTGlyphPen(None)
+        pen.moveTo((100, 0))
+        pen.lineTo((100, 700))
+        pen.lineTo((600, 700))
+        pen.lineTo((600, 0))
+        pen.closePath()
+        glyphs[name] = pen.glyph()
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({".notdef": (700, 100), "box": (700, 100)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Broken", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(str(path))
+    data = bytearray(path.read_bytes())
+    (tables,) = struct.unpack(">H", data[4:6])
+    for entry in range(tables):
+        tag, _, offset, length = struct.unpack(">4sIII", data[12 + 16 * entry : 28 + 16 * entry])
+        if tag == b"glyf":
+            data[offset : offset + length] = b"\xff" * length
+    path.write_bytes(bytes(data))
+
+
+def test_fonts_that_map_the_characters_but_cannot_draw_them_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three faces of fonts-horai-umefont map every plate character, but FreeType stops in
+    # their hinting program on each glyph ("invalid opcode"); a damaged glyph table fails the
+    # same way. `jlpr synth` crashed with PIL's OSError on them before they were skipped.
+    pytest.importorskip("fontTools")
+    broken = tmp_path / "broken.ttf"
+    _font_that_cannot_draw(broken, font_search.REQUIRED_CHARS)
+    with pytest.raises(OSError):
+        ImageFont.truetype(str(broken), 32).getmask("品")
+    assert not font_search.covers(broken)
+    assert not font_search._pil_covers(str(broken), 0, "品川さ")
     monkeypatch.setattr(font_search, "PACKAGE_FONTS", ())
     monkeypatch.setattr(font_search, "SYSTEM_FONT_DIRS", ())
     monkeypatch.setenv(font_search.FONT_DIRS_ENV, str(tmp_path))

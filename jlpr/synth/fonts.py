@@ -10,7 +10,8 @@ They are located through the installed distributions' file lists, without import
 packages (``japanize_matplotlib`` would reconfigure matplotlib on import) and without any
 network access. Folders named in the environment variable ``JLPR_FONT_DIRS`` (separated by
 ``os.pathsep``) and the usual system font folders are searched too. A font is used only if it
-covers every character the plates need (:data:`REQUIRED_CHARS`); see ``docs/fonts.md``.
+covers every character the plates need (:data:`REQUIRED_CHARS`) and FreeType draws each of
+them; see ``docs/fonts.md``.
 """
 
 from __future__ import annotations
@@ -178,8 +179,27 @@ def _pil_covers(path: str, index: int, chars: str) -> bool:
         ImageDraw.Draw(image).text((8, 4), char, fill=255, font=font)
         return image.tobytes()
 
-    notdef = draw("\U0010fffd")
-    return all(draw(char) != notdef for char in chars)
+    try:
+        notdef = draw("\U0010fffd")
+        return all(draw(char) != notdef for char in chars)
+    except OSError:  # FreeType cannot draw it (see _draws)
+        return False
+
+
+def _draws(path: str, index: int, chars: str) -> bool:
+    """True when FreeType draws every character of ``chars`` without an error.
+
+    A font can map a character and still fail to draw it: three faces of Debian's
+    fonts-horai-umefont (fetched by ``tools/fetch_fonts.sh``) stop in their hinting program
+    ("invalid opcode") on every glyph, and a damaged glyph table fails the same way.
+    """
+    try:
+        font = _load_font(path, index, 32)
+        for char in chars:
+            font.getmask(char)
+    except OSError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=64)
@@ -193,11 +213,12 @@ def _covers_cached(path: str, index: int, chars: str) -> bool:
         cmap = font.getBestCmap() or {}
     except Exception:  # a corrupt or unsupported file is simply not a usable font
         return False
-    return all(ord(char) in cmap for char in chars)
+    return all(ord(char) in cmap for char in chars) and _draws(path, index, chars)
 
 
 def covers(path: Path | str, chars: str = REQUIRED_CHARS, index: int = 0) -> bool:
-    """True when the font at ``path`` has a glyph for every character of ``chars``."""
+    """True when the font at ``path`` has a glyph for every character of ``chars`` and
+    draws each of them."""
     return _covers_cached(str(path), index, chars)
 
 
@@ -305,7 +326,7 @@ def _selected(
 def find_japanese_fonts(patterns: str | None = None, *, env: str = FONTS_ENV) -> list[FontSpec]:
     """Every usable Japanese font found: the ``train`` extra's packages first, then the
     folders of ``JLPR_FONT_DIRS``, then the system folders. A font is usable when it covers
-    :data:`REQUIRED_CHARS`. The search is cached per set of search paths.
+    :data:`REQUIRED_CHARS` and draws each of them. The search is cached per set of search paths.
 
     ``patterns`` (default: the environment variable ``env``, ``$JLPR_FONTS``) keeps only the
     fonts it names, in its order (see :data:`FONTS_ENV`); :class:`~jlpr.errors.ConfigError`
