@@ -1,7 +1,8 @@
 """Write ``docs/img/fonts.jpg``: the same two plates drawn with each font of the recipe.
 
 Flat style, one row per font, labelled with the font's name: the classifier recipe's nine
-typefaces, then the three kept out of training for the unseen-font held-out set (marked).
+typefaces, the six it draws only the kana with (marked; the figure draws the whole plate
+in each), then the three kept out of training for the unseen-font held-out set (marked).
 Needs the fonts of ``tools/fetch_fonts.sh``.
 
 Run: ``bash tools/fetch_fonts.sh /tmp/jlpr-fonts && JLPR_FONT_DIRS=/tmp/jlpr-fonts python
@@ -23,13 +24,13 @@ from jlpr.synth.render import RenderStyle
 from jlpr.types import Plate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_default import CLASSIFIER_FONTS, UNSEEN_FONTS
+from train_default import CLASSIFIER_FONTS, CLASSIFIER_KANA_FONTS, UNSEEN_FONTS
 
 BACKDROP = (112, 116, 120)
 PLATES = (("佐賀 581 せ 18-32", "private_kei"), ("品川 330 さ 12-34", "private"))
 
 
-def make_figure(width: int, unseen: set[str]) -> Image.Image:
+def make_figure(width: int, unseen: set[str], kana_only: set[str]) -> Image.Image:
     """Each font's plates side by side, one row per font, its name above."""
     fonts = find_japanese_fonts()
     label_path = find_cjk_font()
@@ -40,7 +41,11 @@ def make_figure(width: int, unseen: set[str]) -> Image.Image:
     draw = ImageDraw.Draw(sheet)
     for row, font in enumerate(fonts):
         y = row * cell_h + gap
-        name = f"{font.name} (not trained on)" if font.name in unseen else font.name
+        name = font.name
+        if font.name in unseen:
+            name += " (not trained on)"
+        elif font.name in kana_only:
+            name += " (kana only)"
         draw.text((gap, y), name, fill=(255, 255, 255), font=label)
         style = RenderStyle(name_font=font.name, kana_font=font.name, seal=False)
         for column, (text, scheme) in enumerate(PLATES):
@@ -55,9 +60,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/img/fonts.jpg"))
     parser.add_argument("--width", type=int, default=240)
     args = parser.parse_args()
-    use_fonts(f"{CLASSIFIER_FONTS},{UNSEEN_FONTS}")
+    use_fonts(f"{CLASSIFIER_KANA_FONTS},{UNSEEN_FONTS}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    make_figure(args.width, set(UNSEEN_FONTS.split(","))).save(args.out, quality=85, optimize=True)
+    kana_only = set(CLASSIFIER_KANA_FONTS.split(",")) - set(CLASSIFIER_FONTS.split(","))
+    figure = make_figure(args.width, set(UNSEEN_FONTS.split(",")), kana_only)
+    figure.save(args.out, quality=85, optimize=True)
     print(f"wrote {args.out}")
 
 
