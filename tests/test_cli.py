@@ -240,7 +240,7 @@ def test_rotations_turn_the_image_and_place_plates_in_it_as_given(
     # there: its box maps back onto the upright plate, and the corner the localizer took for
     # top-left (the top-left of the turned screen) is the plate's top-right.
     image = write_scene(tmp_path / "car.png")
-    weights = ["--weights", saved_reader_dir, "--json"]
+    weights: list[str | Path] = ["--weights", saved_reader_dir, "--json"]
     for command in ("read", "recognize"):
         status, out, _ = run(capsys, command, image, "--rotations", "90", *weights)
         assert status == 0

@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ from jlpr.types import Field
 
 torch.set_num_threads(1)
 
-VALIDATE = {
+VALIDATE: dict[Field, Callable[[str], str]] = {
     Field.OFFICE: lambda v: lookup_office(v).kanji,
     Field.CLASSIFICATION: validate_classification,
     Field.KANA: validate_kana,
@@ -216,7 +217,7 @@ class _Exploit:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+    def __reduce__(self) -> tuple[Callable[[str], None], tuple[str]]:
         return (os.mkdir, (str(self.path),))
 
 

@@ -21,6 +21,7 @@ from jlpr import (
     WeightsIntegrityError,
     WeightsNotFoundError,
 )
+from jlpr.image import ImageInput
 from jlpr.interfaces import FieldClassifier, ImageArray, Localizer
 from jlpr.rectify import PerspectiveRectifier
 from jlpr.types import Alternative, Box, FieldReading, PlateRegion, Quad
@@ -56,16 +57,14 @@ def test_every_input_type_gives_the_same_plates(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
     reader = make_reader()
-    texts = {
-        kind: [p.text for p in reader.read(source)]
-        for kind, source in {
-            "array": array,
-            "path": path,
-            "str": str(path),
-            "bytes": buffer.getvalue(),
-            "pil": Image.fromarray(array),
-        }.items()
+    sources: dict[str, ImageInput] = {
+        "array": array,
+        "path": path,
+        "str": str(path),
+        "bytes": buffer.getvalue(),
+        "pil": Image.fromarray(array),
     }
+    texts = {kind: [p.text for p in reader.read(source)] for kind, source in sources.items()}
     assert all(t == ["佐賀 581 せ 18-32"] for t in texts.values()), texts
 
 

@@ -55,7 +55,7 @@ def test_the_window_is_the_quad_box_grown_by_the_margin() -> None:
 def test_window_units_round_trip() -> None:
     window = Box(10.0, 20.0, 110.0, 70.0)
     points = np.array([[10.0, 20.0], [60.0, 45.0], [110.0, 70.0]])
-    assert np.allclose(to_window_units(points, window), [[0, 0], [0.5, 0.5], [1, 1]])
+    assert np.allclose(to_window_units(points, window), np.array([[0, 0], [0.5, 0.5], [1, 1]]))
     assert np.allclose(from_window_units(to_window_units(points, window), window), points)
 
 
@@ -204,8 +204,10 @@ def test_recognize_gives_a_corner_finding_rectifier_the_whole_crop() -> None:
     plate = reader.recognize(crop)
     assert Fixed.calls == 0
     assert plate.rectification is RectifyMethod.REFINED and plate.detection_score is None
+    assert plate.corners is not None
     assert np.allclose(plate.corners.points, [[0, 0], [168, 0], [168, 104], [0, 104]], atol=1e-3)
     # locate=True asks the localizer, whose region is then the start.
     plate = reader.recognize(crop, locate=True)
     assert Fixed.calls == 1 and plate.detection_score == pytest.approx(0.9)
+    assert plate.corners is not None
     assert np.allclose(plate.corners.points, [[60, 40], [120, 40], [120, 70], [60, 70]], atol=1e-3)

@@ -481,7 +481,7 @@ def test_the_kana_fonts_variable_draws_the_kana_from_fonts_of_its_own(
         ).image
         for f in (first, last)
     ]
-    assert not np.array_equal(*drawn)
+    assert not np.array_equal(drawn[0], drawn[1])
     monkeypatch.setenv(font_search.KANA_FONTS_ENV, "No Such Gothic")
     with pytest.raises(ConfigError, match=font_search.KANA_FONTS_ENV):
         render_plate(plate, rng=np.random.default_rng(0))
