@@ -131,7 +131,8 @@ def main() -> None:
 
     frame = load_image(args.image) if args.image else synthetic_frame()
     if args.resize:
-        size = tuple(int(v) for v in args.resize.lower().split("x"))
+        width_text, height_text = args.resize.lower().split("x")
+        size = (int(width_text), int(height_text))
         frame = np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BICUBIC))
     plates = reader.read(frame)
     height, width = frame.shape[:2]

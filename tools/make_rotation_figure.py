@@ -26,7 +26,9 @@ GAP = 12
 SCALE = 0.5
 
 
-def panel(image: Image.Image, title: str, font: ImageFont.ImageFont) -> Image.Image:
+def panel(
+    image: Image.Image, title: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont
+) -> Image.Image:
     small = image.resize((round(image.width * SCALE), round(image.height * SCALE)))
     out = Image.new("RGB", (small.width, small.height + TITLE), (255, 255, 255))
     out.paste(small, (0, TITLE))

@@ -33,7 +33,9 @@ TITLE = 26
 GAP = 12
 
 
-def panel(image: Image.Image, title: str, font: ImageFont.ImageFont) -> Image.Image:
+def panel(
+    image: Image.Image, title: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont
+) -> Image.Image:
     out = Image.new("RGB", (max(image.width, 300), image.height + TITLE), (255, 255, 255))
     out.paste(image, (0, TITLE))
     ImageDraw.Draw(out).text((4, 4), title, fill=(0, 0, 0), font=font)

@@ -21,6 +21,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -130,7 +131,7 @@ def degradation_grid() -> Image.Image:
     def poses(field: str, values: Sequence[float]) -> list[tuple[Pose, PhotometricParams]]:
         return [(dataclasses.replace(base_pose, **{field: v}), none) for v in values]
 
-    def params(**values: Sequence[object]) -> list[tuple[Pose, PhotometricParams]]:
+    def params(**values: Sequence[Any]) -> list[tuple[Pose, PhotometricParams]]:
         name, options = next(iter(values.items()))
         return [(base_pose, dataclasses.replace(none, **{name: v})) for v in options]
 

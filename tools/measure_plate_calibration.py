@@ -107,10 +107,10 @@ def fit(features: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, float]:
         logits = bias + x @ weights
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
         loss = loss + 1e-4 * (weights**2).sum()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         return loss
 
-    optimizer.step(closure)
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
     weights = torch.nn.functional.softplus(raw).detach().numpy()
     return weights, float(bias.detach()[0])
 
@@ -126,10 +126,10 @@ def _fit_line(logs: np.ndarray, right: np.ndarray) -> tuple[float, float]:
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(a + b * x, y)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         return loss
 
-    optimizer.step(closure)
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
     return float(a.detach()[0]), float(b.detach()[0])
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +77,10 @@ def kana_shape(sx: float, sy: float, shear: float) -> Iterator[None]:
         yield
     finally:
         render._text_mask = original
+
+
+def _pose_of_width(width: float, _rng: np.random.Generator) -> Pose:
+    return Pose(width=width)
 
 
 def reads(
@@ -143,7 +148,7 @@ def main() -> None:
                     label = f"x {sx:g}, y {sy:g}, shear {shear:g}, {width:.0f} px"
                     print(
                         f"{label:40s}",
-                        reads(reader, plate, args.n, lambda _r, w=width: Pose(width=w)),
+                        reads(reader, plate, args.n, functools.partial(_pose_of_width, width)),
                     )
     else:
         for strength in (0.2, 1.0, 1.6, 2.4):
@@ -153,7 +158,7 @@ def main() -> None:
                         label = f"emboss {strength:g}, light {light:g}°, {width:.0f} px"
                         print(
                             f"{label:40s}",
-                            reads(reader, plate, args.n, lambda _r, w=width: Pose(width=w)),
+                            reads(reader, plate, args.n, functools.partial(_pose_of_width, width)),
                         )
 
 
