@@ -87,6 +87,7 @@ __all__ = [
     "TrainConfig",
     "desaturate",
     "erase",
+    "prepare_data",
     "random_filter",
     "rotate",
     "stroke_weight",
@@ -303,6 +304,21 @@ def _resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"--device {name} was asked for, but torch sees no CUDA GPU")
     return device
+
+
+def prepare_data(
+    config: TrainConfig, source: SampleSource | None = None, log: TextIO | None = None
+) -> tuple[ShardedDataset, ShardedDataset]:
+    """Generate (or find in ``config``'s cache) the training and validation crops of a run
+    and return them, without training (``jlpr train classifiers --data-only``).
+
+    The cache is keyed by the data recipe alone (seed, sizes, source), not by the fields or
+    the training options, so runs that train different nets from one recipe (one process
+    per net on a GPU: ``tools/train_fields_parallel.sh``) draw their crops once.
+    """
+    log = log if log is not None else sys.stderr
+    source = source if source is not None else SynthSource(config.loose_share, config.plate_width)
+    return _build_data(config, source, log)
 
 
 def _build_data(

@@ -46,7 +46,9 @@ examples:
   jlpr train classifiers --out runs/fields --seed 0
   jlpr train classifiers --out runs/fields --seed 0 --resume
   jlpr train classifiers --out runs/kana --fields kana,scheme --samples 20000 --epochs 5
-  jlpr train classifiers --out /tmp/smoke --samples 64 --val-samples 32 --epochs 1"""
+  jlpr train classifiers --out /tmp/smoke --samples 64 --val-samples 32 --epochs 1
+  jlpr train classifiers --out runs/fields --data-only   # draw the crops now, train later
+  tools/train_fields_parallel.sh runs/gpu --device cuda  # one process per net (a GPU)"""
 
 
 def register(subparsers: Any) -> None:
@@ -208,6 +210,12 @@ def _add_classifiers(commands: Any) -> None:
     )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument(
+        "--data-only",
+        action="store_true",
+        help="generate the training and validation crops into the cache and stop (the same "
+        "data options later train from it without drawing again)",
+    )
     parser.set_defaults(handler=_run_classifiers)
 
 
@@ -298,7 +306,7 @@ def _fields(text: str) -> list[str]:
 
 
 def _run_classifiers(args: argparse.Namespace) -> int:
-    from jlpr.training.classifiers import TrainConfig, train_classifiers
+    from jlpr.training.classifiers import TrainConfig, prepare_data, train_classifiers
     from jlpr.types import Field
 
     use_fonts(args.fonts, args.kana_fonts)
@@ -326,6 +334,10 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         threads=args.threads,
         resume=args.resume,
     )
+    if args.data_only:
+        train, val = prepare_data(config)
+        print(f"{len(train)} training and {len(val)} validation crops in {config.cache_dir}")
+        return 0
     metrics = train_classifiers(config)
     accuracy = ", ".join(f"{name} {m['accuracy']:.3f}" for name, m in metrics["fields"].items())
     print(f"classifiers written to {args.out} (validation accuracy: {accuracy})")
