@@ -155,6 +155,28 @@ def test_a_larger_run_reuses_the_shards_of_a_smaller_one(tmp_path: Path) -> None
     assert len(build(30).load_shard(1)[0]) == 10
 
 
+class DrawsNothing(NoiseSource):
+    """Describes itself as :class:`NoiseSource` (so it names the same cache) but fails if a
+    crop is asked of it: a run with it proves the crops came from the cache."""
+
+    def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
+        raise AssertionError("a crop was drawn again")
+
+
+def test_data_only_draws_the_crops_that_a_later_run_trains_from(tmp_path: Path) -> None:
+    run = config(tmp_path)
+    train, val = training.prepare_data(run, NoiseSource(), io.StringIO())
+    assert (len(train), len(val)) == (48, 16)
+    assert train.directory.parent == val.directory.parent == tmp_path / "cache"
+    assert not (run.out / training.CHECKPOINT_FILE).exists()
+    # A run with other fields and training options but the same data recipe draws nothing.
+    kana = config(tmp_path, fields=(Field.KANA,), lr=1e-3)
+    metrics = train_classifiers(kana, DrawsNothing(), io.StringIO())
+    assert list(metrics["fields"]) == ["kana"]
+    with pytest.raises(AssertionError, match="drawn again"):
+        training.prepare_data(config(tmp_path, seed=1), DrawsNothing(), io.StringIO())
+
+
 # -- training -------------------------------------------------------------------------------------
 
 
@@ -671,3 +693,49 @@ def test_the_command_trains_on_synthetic_plates_and_resumes(
     # Resuming a finished run re-exports it from the checkpoint and the cached data.
     assert main([*argv, "--resume"]) == 0
     assert "resuming after epoch 2 of 2" in capsys.readouterr().err
+
+
+def _have_fonts() -> bool:
+    from jlpr.synth.fonts import find_japanese_fonts
+
+    return bool(find_japanese_fonts())
+
+
+def test_the_command_with_data_only_draws_and_trains_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not _have_fonts():
+        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    out = tmp_path / "run"
+    argv = ["train", "classifiers", "--out", str(out), "--samples", "24", "--val-samples", "8"]
+    assert main([*argv, "--workers", "1", "--data-only"]) == 0
+    assert "24 training and 8 validation crops" in capsys.readouterr().out
+    assert sorted(p.name.split("-")[0] for p in (out / "cache").iterdir()) == ["train", "val"]
+    assert not (out / "metrics.json").exists() and not (out / "checkpoint.pt").exists()
+
+
+def test_the_parallel_script_trains_each_net_in_its_own_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    if not _have_fonts():
+        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    script = Path(__file__).resolve().parents[1] / "tools" / "train_fields_parallel.sh"
+    out = tmp_path / "par"
+    env = {**os.environ, "FIELDS": "kana scheme", "THREADS": "1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    argv = ["bash", str(script), str(out), "--samples", "24", "--val-samples", "8"]
+    argv += ["--epochs", "1", "--batch-size", "8", "--workers", "1", "--device", "cpu"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    loaded = build_classifiers(out / "fields")
+    assert sorted(c.field.value for c in loaded) == ["kana", "scheme"]
+    for field_ in ("kana", "scheme"):
+        metrics = json.loads((out / "runs" / field_ / "metrics.json").read_text("utf-8"))
+        assert list(metrics["fields"]) == [field_]
+    # One set of crops, drawn once, for both nets.
+    assert [p.name.split("-")[0] for p in (out / "cache").iterdir()].count("train") == 1
+    # A usage error names the usage.
+    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    assert usage.returncode == 2 and "OUT" in usage.stderr
