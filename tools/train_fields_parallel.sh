@@ -9,6 +9,8 @@
 # the time of the slowest one: on one H200 with 16 cores, 96,000 crops were drawn in 2.5 min
 # and the five nets trained in 6.4 min (docs/models.md, "1.5x the crops, on a GPU"). On a
 # 2-core CPU, run `jlpr train classifiers` itself: the processes would share two cores.
+# Each process keeps the training crops in memory when they take at most half the free
+# memory (9.4 GB for 96,000 crops, so 47 GB for five), else reads them every epoch.
 #
 # OUT/cache         the crops (`--data-only` first, so the nets do not draw them five times)
 # OUT/runs/<field>  each net's run folder, with its train.log and checkpoint
@@ -24,7 +26,7 @@ fi
 out=$1
 shift
 fields=${FIELDS:-office classification kana designation scheme}
-jlpr train classifiers --out "$out" --cache "$out/cache" --data-only "$@"
+jlpr train classifiers "$@" --out "$out" --cache "$out/cache" --data-only
 pids=()
 for field in $fields; do
   run="$out/runs/$field"
@@ -32,7 +34,7 @@ for field in $fields; do
   resume=()
   if [ -f "$run/checkpoint.pt" ]; then resume=(--resume); fi
   jlpr train classifiers "$@" --out "$run" --cache "$out/cache" --fields "$field" \
-    --threads "${THREADS:-2}" "${resume[@]}" >>"$run/train.log" 2>&1 &
+    --threads "${THREADS:-2}" ${resume[@]+"${resume[@]}"} >>"$run/train.log" 2>&1 &
   pids+=("$!")
 done
 failed=0
