@@ -6,12 +6,12 @@
 The fifteen fonts of the recipe (tools/train_default.py) take about 310 MB; cut to the
 plates' characters plus the signboard words and the kana and ASCII blocks, 19 MB, small
 enough to carry to a build machine with the code (the GPU run of docs/models.md, "1.5x the
-crops, on a GPU"). Glyph outlines and hinting are kept: 283 of 300 training crops drawn
-with the copies were identical to the pixel, the rest within a few grey levels in a few
-pixels. A font whose tables fontTools cannot subset is copied whole. Each copy keeps the
-name the font search knows the original by (fonts of the 'train' extra are named by their
-package, so their copies are renamed to match). Needs fontTools (the 'train' extra brings it
-with matplotlib).
+crops, on a GPU"). Glyph outlines and hinting are kept: 283 of 300 training crops drawn with
+the copies were identical to the pixel, the rest differed in a few pixels (in the worst
+crop, 112 pixels by more than 20 grey levels; cause not looked into). A font whose tables
+fontTools cannot subset is copied whole. Each copy keeps the name the font search knows the
+original by (fonts of the 'train' extra are named by their package, so their copies are
+renamed to match). Needs fontTools (the 'train' extra brings it with matplotlib).
 """
 
 from __future__ import annotations
