@@ -7,9 +7,10 @@ plates down to ~40 px wide in a 1280x720 frame, which is 20 px in the 640-px fra
 windows are cut from. This script runs a reader's localizer (as ``read()`` does: its own
 score threshold and merging) on every image of a pose dataset's split, matches its boxes to
 the labelled ones at IoU >= 0.5 (greedy, surest first), and prints recall by the labelled
-box's width and AP50 (101-point interpolation) when plates under N px are ignored: neither
-needed nor counted against a detection that finds them. Used in docs/models.md ("Where the
-localizer misses synthetic plates").
+box's width and AP50 (101-point interpolation as in ultralytics, where a perfect detector
+scores 0.995) when plates under N px are ignored: neither needed nor counted against a
+detection that finds them. Used in docs/models.md ("Where the localizer misses synthetic
+plates").
 
 Run::
 
