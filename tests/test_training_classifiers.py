@@ -677,13 +677,17 @@ def test_unknown_fields_are_a_usage_error(
         assert "N,FIELD=N" in capsys.readouterr().err
 
 
-def test_the_command_trains_on_synthetic_plates_and_resumes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _need_fonts() -> None:
     from jlpr.synth.fonts import find_japanese_fonts
 
     if not find_japanese_fonts():
         pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+
+
+def test_the_command_trains_on_synthetic_plates_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _need_fonts()
     out = tmp_path / "run"
     argv = ["train", "classifiers", "--out", str(out), "--samples", "64", "--val-samples", "32"]
     argv += ["--epochs", "1,kana=2", "--workers", "1", "--device", "cpu", "--seed", "1"]
@@ -695,17 +699,10 @@ def test_the_command_trains_on_synthetic_plates_and_resumes(
     assert "resuming after epoch 2 of 2" in capsys.readouterr().err
 
 
-def _have_fonts() -> bool:
-    from jlpr.synth.fonts import find_japanese_fonts
-
-    return bool(find_japanese_fonts())
-
-
 def test_the_command_with_data_only_draws_and_trains_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if not _have_fonts():
-        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    _need_fonts()
     out = tmp_path / "run"
     argv = ["train", "classifiers", "--out", str(out), "--samples", "24", "--val-samples", "8"]
     assert main([*argv, "--workers", "1", "--data-only"]) == 0
@@ -719,8 +716,7 @@ def test_the_parallel_script_trains_each_net_in_its_own_process(tmp_path: Path) 
     import subprocess
     import sys
 
-    if not _have_fonts():
-        pytest.skip("the synthetic plates need the Japanese fonts of the 'train' extra")
+    _need_fonts()
     script = Path(__file__).resolve().parents[1] / "tools" / "train_fields_parallel.sh"
     out = tmp_path / "par"
     env = {**os.environ, "FIELDS": "kana scheme", "THREADS": "1"}
