@@ -23,18 +23,18 @@ from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
-from PIL import ImageFont
 
 import jlpr
-from jlpr.synth.fonts import FontSpec, find_japanese_fonts
+from jlpr.synth.fonts import FontSpec, _face_info, _load_font, find_japanese_fonts
 
 ROOT = Path(jlpr.__file__).resolve().parent
 
 
 def font_name_of(path: Path) -> str:
-    """The name the font search gives a font file in a folder (its rule, without its cache)."""
-    family, style = ImageFont.truetype(str(path), 16).getname()
-    return f"{family} {style}" if style and style != "Regular" else str(family)
+    """The name the font search gives a font file in a folder. Its loader caches faces by
+    path, and a copy is written twice when renamed, so the cache is emptied first."""
+    _load_font.cache_clear()
+    return _face_info(path, 0)[0]
 
 
 def characters() -> str:

@@ -306,6 +306,11 @@ def _resolve_device(name: str) -> torch.device:
     return device
 
 
+def _synth_source(config: TrainConfig) -> SynthSource:
+    """The default source: synthetic crops drawn with the run's data options."""
+    return SynthSource(config.loose_share, config.plate_width)
+
+
 def prepare_data(
     config: TrainConfig, source: SampleSource | None = None, log: TextIO | None = None
 ) -> tuple[ShardedDataset, ShardedDataset]:
@@ -317,7 +322,7 @@ def prepare_data(
     per net on a GPU: ``tools/train_fields_parallel.sh``) draw their crops once.
     """
     log = log if log is not None else sys.stderr
-    source = source if source is not None else SynthSource(config.loose_share, config.plate_width)
+    source = source if source is not None else _synth_source(config)
     return _build_data(config, source, log)
 
 
@@ -916,7 +921,7 @@ def train_classifiers(
         torch.set_num_threads(config.threads)
     started = time.perf_counter()
     device = _resolve_device(config.device)
-    source = source if source is not None else SynthSource(config.loose_share, config.plate_width)
+    source = source if source is not None else _synth_source(config)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = config.out / CHECKPOINT_FILE
     if checkpoint_path.exists() and not config.resume:
