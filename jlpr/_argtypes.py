@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jlpr.reader import PlateReader
 
 __all__ = [
     "add_fonts_option",
+    "add_search_options",
     "angle",
     "count",
     "positive_int",
     "probability",
     "rotations",
+    "set_search_options",
     "stretch",
     "use_fonts",
 ]
@@ -122,3 +128,54 @@ def use_fonts(patterns: str | None, kana_patterns: str | None = None) -> None:
     if kana_patterns is not None:
         os.environ[KANA_FONTS_ENV] = kana_patterns
         require_kana_fonts()
+
+
+# (flag, localizer attribute) of the options added by add_search_options.
+_SEARCH_OPTIONS = (("--min-scale", "min_scale"), ("--stretch", "stretch"))
+
+
+def add_search_options(parser: argparse.ArgumentParser) -> None:
+    """``--min-scale X`` and ``--stretch X``: how the localizer searches each image (see
+    :class:`jlpr.models.localizer.YoloPoseLocalizer`); apply them with
+    :func:`set_search_options`."""
+    parser.add_argument(
+        "--min-scale",
+        type=probability,
+        default=None,
+        metavar="X",
+        help="search an image that the localizer would shrink below X of its size again at "
+        "2x, 4x ... its input size until it is seen at X or more, 0..1 (default: the reader's "
+        "own, usually 0.5; 0 looks once: faster on large images, misses small plates there; "
+        "1 also searches a 1280x720 frame at full size: finds more plates under 64 px wide, "
+        "in about 3x the time)",
+    )
+    parser.add_argument(
+        "--stretch",
+        type=stretch,
+        default=None,
+        metavar="X",
+        help="also search each image widened X times (its pixel count kept), which finds "
+        "plates seen from the side, 0.25..4 (default: the reader's own, usually 1: none; 2 "
+        "finds a few more plates turned 55-70 degrees, for twice the localizer's time)",
+    )
+
+
+def set_search_options(reader: PlateReader, args: argparse.Namespace) -> list[str]:
+    """Set the reader's localizer options given by :func:`add_search_options` and return
+    them as ``name value`` texts. A localizer without such a setting (a plugin) is a clear
+    :class:`~jlpr.errors.ConfigError`, not an ignored flag."""
+    from jlpr.errors import ConfigError
+
+    given = []
+    for flag, name in _SEARCH_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if not hasattr(reader.localizer, name):
+            raise ConfigError(
+                f"{flag}: the reader's localizer ({type(reader.localizer).__qualname__}) "
+                f"has no {name} setting"
+            )
+        setattr(reader.localizer, name, value)
+        given.append(f"{name} {value:g}")
+    return given

@@ -23,8 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jlpr._argtypes import positive_int, probability, rotations, stretch
-from jlpr.errors import ConfigError, JlprError, WeightsNotFoundError
+from jlpr._argtypes import (
+    add_search_options,
+    positive_int,
+    probability,
+    rotations,
+    set_search_options,
+)
+from jlpr.errors import JlprError, WeightsNotFoundError
 
 if TYPE_CHECKING:
     from jlpr.image import ImageInput
@@ -178,24 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="drop plates read with a confidence below X, 0..1 (default: the reader's own, "
         "usually 0.5)",
     )
-    read.add_argument(
-        "--min-scale",
-        type=probability,
-        default=None,
-        metavar="X",
-        help="search an image that the localizer would shrink below X of its size again at "
-        "2x, 4x ... its input size until it is seen at X or more, 0..1 (default: the reader's "
-        "own, usually 0.5; 0 looks once: faster on large images, misses small plates there)",
-    )
-    read.add_argument(
-        "--stretch",
-        type=stretch,
-        default=None,
-        metavar="X",
-        help="also search each image widened X times (its pixel count kept), which finds "
-        "plates seen from the side, 0.25..4 (default: the reader's own, usually 1: none; 2 "
-        "finds a few more plates turned 55-70 degrees, for twice the localizer's time)",
-    )
+    add_search_options(read)
     _add_rotations_option(read)
     read.add_argument(
         "--draw",
@@ -309,28 +298,12 @@ def _version() -> str:
         return jlpr.__version__
 
 
-def _set_search_option(reader: PlateReader, flag: str, name: str, value: float | None) -> None:
-    """Set the localizer's ``name`` to ``value`` (given as ``flag``), unless it is ``None``.
-
-    A localizer without that setting (a plugin) is a clear error, not an ignored flag.
-    """
-    if value is None:
-        return
-    if not hasattr(reader.localizer, name):
-        raise ConfigError(
-            f"{flag}: the reader's localizer ({type(reader.localizer).__qualname__}) "
-            f"has no {name} setting"
-        )
-    setattr(reader.localizer, name, value)
-
-
 # -- commands ----------------------------------------------------------------------------------
 
 
 def _run_read(args: argparse.Namespace) -> int:
     reader = _load_reader(args, min_confidence=args.min_confidence, rotations=args.rotations)
-    _set_search_option(reader, "--min-scale", "min_scale", args.min_scale)
-    _set_search_option(reader, "--stretch", "stretch", args.stretch)
+    set_search_options(reader, args)
     drawer = _Drawer(args.draw, reader.max_pixels) if args.draw is not None else None
     failed = False
     for item, result in _read_all(reader, _inputs(args.images), args.batch_size):

@@ -276,3 +276,26 @@ def test_jlpr_eval_counts_plates_as_reported_from_the_confidence_it_is_given(
     assert strict["summary"]["unreadable_rate"] > usual["summary"]["unreadable_rate"]
     assert main([*common, "--min-confidence", "2"]) == 2
     assert "2" in capsys.readouterr().err
+
+
+def test_jlpr_eval_searches_as_it_is_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jlpr.models.localizer import YoloPoseLocalizer
+
+    data = make_eval_folder(tmp_path / "data")
+    reader = make_reader().with_components(YoloPoseLocalizer(scale="n", imgsz=64, stretch=1.0))
+    weights = reader.save_pretrained(tmp_path / "reader")
+    command = ["eval", str(data), "--weights", str(weights), "--format", "json"]
+    assert main([*command, "--min-scale", "1", "--stretch", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["weights"] == f"{weights}, min_scale 1, stretch 2"
+    assert report["summary"]["frames"] == 4
+
+
+def test_jlpr_eval_refuses_search_options_its_localizer_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*eval_json_command(tmp_path), "--min-scale", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "--min-scale" in err and "ThresholdLocalizer" in err

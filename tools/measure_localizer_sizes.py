@@ -30,7 +30,7 @@ from jlpr.evaluation.metrics import average_precision, match_boxes
 from jlpr.image import load_image
 from jlpr.types import Box
 
-WIDTHS = (0, 16, 20, 24, 32, 48, 64, 96)
+WIDTHS = (0, 16, 20, 24, 32, 40, 48, 64, 96)
 # One image: its labelled boxes, the boxes found with their scores (surest first), and for
 # each found box the index of the labelled one it matches (IoU >= 0.5) or None.
 Result = tuple[list[Box], list[tuple[Box, float]], list[int | None]]
@@ -78,12 +78,26 @@ def main() -> None:
         help="keep boxes down to this score (default: the localizer's own threshold; "
         "ultralytics' mAP scores every candidate, down to 0.001)",
     )
+    parser.add_argument(
+        "--min-scale",
+        type=float,
+        default=None,
+        help="search larger images until seen at this share of their size (default: the "
+        "localizer's own; 1 searches a 1280-px frame at 640 and 1280 px)",
+    )
+    parser.add_argument(
+        "--ignore",
+        default="0,16,20,24",
+        help="comma-separated plate widths (px) under which plates are ignored for AP50",
+    )
     args = parser.parse_args()
     localizer = PlateReader.from_pretrained(args.weights).localizer
     if localizer is None:
         raise SystemExit(f"{args.weights}: this reader has no localizer")
     if args.min_score is not None:
         localizer.min_score = args.min_score  # type: ignore[attr-defined]
+    if args.min_scale is not None:
+        localizer.min_scale = args.min_scale  # type: ignore[attr-defined]
     results = []
     for path in sorted((args.data / "images" / args.split).glob("*.jpg")):
         image = load_image(path)
@@ -104,8 +118,8 @@ def main() -> None:
             label = f"{low}-{high}" if high is not None else f"{low} and wider"
             print(f"| {label} | {inside.sum()} | {hit[inside].mean():.3f} |")
     print("\n| plates ignored under (px) | AP50 |\n|---:|---:|")
-    for low in (0, 16, 20, 24):
-        print(f"| {low} | {ap50(results, low):.3f} |")
+    for low in (float(x) for x in args.ignore.split(",")):
+        print(f"| {low:g} | {ap50(results, low):.3f} |")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import probability, rotations
+from jlpr._argtypes import add_search_options, probability, rotations, set_search_options
 
 __all__ = ["register"]
 
@@ -27,7 +27,8 @@ folder named 'crops' are read as plate crops (recognize), the others as whole fr
 examples:
   jlpr eval data/real-dev
   jlpr eval data/real-dev --weights my-reader/ --format json --out report.json
-  jlpr eval data/real-dev --min-confidence 0   which fields are read, however unsurely"""
+  jlpr eval data/real-dev --min-confidence 0   which fields are read, however unsurely
+  jlpr eval data/big/images/val --min-scale 1  the localizer also at full size"""
 
 
 def register(subparsers: Any) -> None:
@@ -85,6 +86,7 @@ def register(subparsers: Any) -> None:
         help="count a plate as reported from confidence X, 0..1 (default: the reader's own, "
         "usually 0.5; 0 scores everything the reader reads, however unsure)",
     )
+    add_search_options(parser)
     parser.set_defaults(handler=_run)
 
 
@@ -101,6 +103,8 @@ def _run(args: argparse.Namespace) -> int:
     weights = str(args.weights) if args.weights is not None else "bundled weights"
     if args.rotations is not None:
         weights += f", rotations {','.join(map(str, reader.rotations))}"
+    for setting in set_search_options(reader, args):
+        weights += f", {setting}"
     evaluation = evaluate(
         reader, args.data, kind=args.kind, match_iou=args.match_iou, weights=weights
     )
