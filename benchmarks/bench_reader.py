@@ -101,6 +101,12 @@ def main() -> None:
         metavar="WxH",
         help="resize the frame first, e.g. 1920x1080 (the localizer then also looks at 1280 px)",
     )
+    parser.add_argument(
+        "--min-scale",
+        type=float,
+        help="the localizer's min_scale (default: the reader's own; 1 also searches a "
+        "1280x720 frame at 1280 px)",
+    )
     parser.add_argument("--repeats", type=int, default=20, help="timed calls (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed calls first (default 3)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -126,6 +132,9 @@ def main() -> None:
             1,
         )
         reader = PlateReader.from_pretrained(path, device=args.device)
+    if args.min_scale is not None:
+        reader.localizer.min_scale = args.min_scale  # type: ignore[union-attr]
+        label += f", min_scale {args.min_scale:g}"
     print(f"reader: {label}: {reader!r}")
     print(f"load   from_pretrained            {load_ms:8.1f} ms")
 
