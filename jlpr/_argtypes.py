@@ -131,11 +131,12 @@ def use_fonts(patterns: str | None, kana_patterns: str | None = None) -> None:
 
 
 # (flag, localizer attribute) of the options added by add_search_options.
-_SEARCH_OPTIONS = (("--min-scale", "min_scale"), ("--stretch", "stretch"))
+_SEARCH_OPTIONS = (("--min-scale", "min_scale"), ("--stretch", "stretch"), ("--zoom", "zoom"))
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
-    """``--min-scale X`` and ``--stretch X``: how the localizer searches each image (see
+    """``--min-scale X``, ``--stretch X`` and ``--[no-]zoom``: how the localizer searches
+    each image (see
     :class:`jlpr.models.localizer.YoloPoseLocalizer`); apply them with
     :func:`set_search_options`."""
     parser.add_argument(
@@ -146,8 +147,8 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
         help="search an image that the localizer would shrink below X of its size again at "
         "2x, 4x ... its input size until it is seen at X or more, 0..1 (default: the reader's "
         "own, usually 0.5; 0 looks once: faster on large images, misses small plates there; "
-        "1 also searches a 1280x720 frame at full size: finds more plates under 64 px wide, "
-        "in about 3x the time)",
+        "1 also searches a 1280x720 frame at full size: a few more plates under 64 px wide, "
+        "in about 2.3x the localizer's time)",
     )
     parser.add_argument(
         "--stretch",
@@ -157,6 +158,14 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
         help="also search each image widened X times (its pixel count kept), which finds "
         "plates seen from the side, 0.25..4 (default: the reader's own, usually 1: none; 2 "
         "finds a few more plates turned 55-70 degrees, for twice the localizer's time)",
+    )
+    parser.add_argument(
+        "--zoom",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="look again at small finds, at up to twice the size they were found at "
+        "(default: the reader's own, usually on; --no-zoom is faster and finds fewer plates "
+        "under ~64 px wide in frames larger than the localizer's input)",
     )
 
 
@@ -177,5 +186,6 @@ def set_search_options(reader: PlateReader, args: argparse.Namespace) -> list[st
                 f"has no {name} setting"
             )
         setattr(reader.localizer, name, value)
-        given.append(f"{name} {value:g}")
+        text = ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
+        given.append(f"{name} {text}")
     return given

@@ -12,9 +12,10 @@ from PIL import Image
 
 from jlpr import ColorScheme, Plate, PlateReader, RectifyMethod
 from jlpr.cli import main
+from jlpr.models.localizer import YoloPoseLocalizer
 from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir, read_config, sha256_file
 from jlpr.synth.scenes import plate_on_panel, posed_corners
-from jlpr.types import Quad
+from jlpr.types import Box, Quad
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -46,7 +47,7 @@ def test_the_bundled_reader_reads_the_example_scene_exactly(reader: PlateReader)
     assert plate.confidence >= reader.min_confidence
 
 
-def test_a_small_plate_in_a_large_frame_is_found_only_by_the_larger_search(
+def test_a_small_plate_in_a_large_frame_is_found_by_a_larger_search_or_a_second_look(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The example scene at a quarter of its size in a 2560x1440 frame: its plate is 57 px
@@ -60,8 +61,32 @@ def test_a_small_plate_in_a_large_frame_is_found_only_by_the_larger_search(
     monkeypatch.delenv("JLPR_WEIGHTS", raising=False)
     assert main(["read", str(path)]) == 0
     assert capsys.readouterr().out.split("\t")[1] == label["text"]
-    assert main(["read", str(path), "--min-scale", "0"]) == 0
+    assert main(["read", str(path), "--min-scale", "0", "--no-zoom"]) == 0
     assert capsys.readouterr().out == ""
+    # Searched at 640 px only, the weak find there gets a second look at twice the size.
+    assert main(["read", str(path), "--min-scale", "0"]) == 0
+    assert capsys.readouterr().out.split("\t")[1] == label["text"]
+
+
+def test_a_25_px_plate_in_a_720p_frame_is_found_by_the_second_look(reader: PlateReader) -> None:
+    # The example scene at 0.11 of its size in a 1280x720 frame: its plate is 25 px wide,
+    # 12.5 px at the localizer's 640 px, where it scores under min_score; seen again at
+    # 1280 px around that weak find it scores about 0.5 (measured 2026-11-22: 0.49).
+    label = json.loads((EXAMPLES / "car.json").read_text(encoding="utf-8"))
+    frame = Image.new("RGB", (1280, 720), (90, 90, 90))
+    with Image.open(EXAMPLES / "car.jpg") as car:
+        frame.paste(car.resize((141, 79), Image.Resampling.LANCZOS), (700, 400))
+    corners = np.array(label["corners"]) * 0.11 + (700, 400)
+    truth = Box(*corners.min(axis=0), *corners.max(axis=0))
+    localizer = reader.localizer
+    assert isinstance(localizer, YoloPoseLocalizer) and localizer.zoom
+    (region,) = localizer.locate(np.asarray(frame))
+    assert region.box.iou(truth) >= 0.5
+    localizer.zoom = False
+    try:
+        assert localizer.locate(np.asarray(frame)) == []
+    finally:
+        localizer.zoom = True
 
 
 @pytest.mark.parametrize("stretch", [None, "2"])

@@ -219,18 +219,20 @@ def test_min_confidence_drops_less_sure_plates(
     assert (status, out) == (0, "")
 
 
-@pytest.mark.parametrize(("option", "value"), [("--min-scale", "0"), ("--stretch", "2")])
+@pytest.mark.parametrize(
+    "option", [("--min-scale", "0"), ("--stretch", "2"), ("--zoom",), ("--no-zoom",)]
+)
 def test_search_options_need_a_localizer_that_has_them(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     saved_reader_dir: Path,
-    option: str,
-    value: str,
+    option: tuple[str, ...],
 ) -> None:
     image = write_scene(tmp_path / "car.png")
-    status, out, err = run(capsys, "read", image, option, value, "--weights", saved_reader_dir)
+    status, out, err = run(capsys, "read", image, *option, "--weights", saved_reader_dir)
     assert (status, out) == (1, "")
-    assert option in err and "ThresholdLocalizer" in err
+    named = "--zoom" if option[0] == "--no-zoom" else option[0]  # one setting, one name
+    assert named in err and "ThresholdLocalizer" in err
 
 
 def test_rotations_turn_the_image_and_place_plates_in_it_as_given(

@@ -51,8 +51,8 @@ class FixedDetections(torch.nn.Module):
 
 def localizer_with(rows: list[list[float]], **options: Any) -> YoloPoseLocalizer:
     """A localizer whose network finds ``rows`` in every view; searching one view per image
-    (``stretch`` 1) unless ``options`` say otherwise."""
-    localizer = YoloPoseLocalizer(**{"stretch": 1.0, **options})
+    (``stretch`` 1, no second look) unless ``options`` say otherwise."""
+    localizer = YoloPoseLocalizer(**{"stretch": 1.0, "zoom": False, **options})
     localizer._inference = FixedDetections(rows)
     return localizer
 
@@ -308,7 +308,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
             ],
         }
     )
-    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False)
     localizer._inference = network
     regions = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640), (736, 1280)]
@@ -320,7 +320,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
 
 def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
     network = DetectionsBySize({640: [plate_row((100, 100, 140, 120), 0.6)]})
-    localizer = YoloPoseLocalizer(min_scale=0.0, stretch=1.0)
+    localizer = YoloPoseLocalizer(min_scale=0.0, stretch=1.0, zoom=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640)]
@@ -330,7 +330,7 @@ def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
 def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() -> None:
     row = plate_row((100, 100, 140, 120), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row]})
-    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False)
     localizer._inference = network
     big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
     # First both images at 640 in one pass (padded to the larger canvas), then the big one.
@@ -367,7 +367,7 @@ def test_a_plate_seen_from_the_side_is_found_in_the_stretched_view_and_mapped_ba
             928: [plate_row((100 * sx / 0.5, 100 * sy / 0.5, 140 * sx / 0.5, 140 * sy / 0.5), 0.7)],
         }
     )
-    localizer = YoloPoseLocalizer(stretch=2.0)
+    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1280, 720))
     assert [s[2:] for s in network.shapes] == [(384, 640), (256, 928)]
@@ -383,7 +383,7 @@ def test_a_batch_runs_plain_and_stretched_views_in_separate_passes() -> None:
     # the pass of the big one's plain 1280 view).
     row = plate_row((100, 100, 140, 120), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row], 928: [row], 1824: [row]})
-    localizer = YoloPoseLocalizer(stretch=2.0)
+    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False)
     localizer._inference = network
     big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
     assert network.shapes == [
@@ -393,6 +393,61 @@ def test_a_batch_runs_plain_and_stretched_views_in_separate_passes() -> None:
         (1, 3, 512, 1824),  # the big one stretched at its second size (1810 x 509)
     ]
     assert len(big) >= 1 and len(small) >= 1
+
+
+def test_small_finds_get_a_second_look_at_twice_the_size() -> None:
+    # 1280 x 720 is seen at 640 (scale 1/2). A find of 40 x 20 image px at 0.1, under
+    # min_score, is searched again in a 192-px window at full size centred on it: there the
+    # plate scores 0.7 (kept, moved by the window's corner) and a find cut by the window's
+    # left edge (which is not the image's) is dropped.
+    network = DetectionsBySize(
+        {
+            640: [plate_row((100, 100, 120, 110), 0.1)],  # image box 200-240 x 200-220
+            192: [plate_row((90, 92, 130, 112), 0.7), plate_row((1, 50, 31, 60), 0.9)],
+        }
+    )
+    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer._inference = network
+    (region,) = localizer.locate(noise_image(1280, 720))
+    assert [s[2:] for s in network.shapes] == [(384, 640), (192, 192)]
+    # The window starts at the find's centre (220, 210) less half its side: (124, 114).
+    assert region.score == pytest.approx(0.7)
+    assert region.box.to_dict() == pytest.approx({"x1": 214, "y1": 206, "x2": 254, "y2": 226})
+    assert region.corners is not None
+    assert_points(region.corners.points, [(214, 206), (254, 206), (254, 226), (214, 226)])
+    # Without the second look the find stays under min_score: nothing.
+    localizer.zoom = False
+    assert localizer.locate(noise_image(1280, 720)) == []
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1344, 760)])
+def test_no_second_look_where_the_image_was_seen_at_two_thirds_of_its_size_or_more(
+    size: tuple[int, int],
+) -> None:
+    # 640 x 360 is seen at full size, 1344 x 760 at 640 and 1280 px (95 %).
+    row = plate_row((100, 100, 120, 110), 0.6)
+    network = DetectionsBySize({640: [row], 1280: [row]})
+    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer._inference = network
+    assert localizer.locate(noise_image(*size))
+    assert all(shape[3] in (640, 1280) for shape in network.shapes)
+
+
+def test_a_second_look_window_at_the_image_corner_stays_inside_it() -> None:
+    # A find in the top-left corner: the window starts at (0, 0), and a find touching the
+    # window's top and left edges, which are the image's, is kept.
+    network = DetectionsBySize(
+        {640: [plate_row((2, 2, 22, 12), 0.1)], 192: [plate_row((0, 0, 40, 20), 0.6)]}
+    )
+    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer._inference = network
+    (region,) = localizer.locate(noise_image(1280, 720))
+    assert region.box.to_dict() == pytest.approx({"x1": 0, "y1": 0, "x2": 40, "y2": 20})
+
+
+def test_zoom_is_saved() -> None:
+    assert YoloPoseLocalizer().get_config()["zoom"] is True
+    assert YoloPoseLocalizer(zoom=False).get_config()["zoom"] is False
 
 
 def test_stretch_is_checked_and_saved() -> None:

@@ -118,8 +118,8 @@ def main() -> None:
             label = f"{low}-{high}" if high is not None else f"{low} and wider"
             print(f"| {label} | {inside.sum()} | {hit[inside].mean():.3f} |")
     print("\n| plates ignored under (px) | AP50 |\n|---:|---:|")
-    for low in (float(x) for x in args.ignore.split(",")):
-        print(f"| {low:g} | {ap50(results, low):.3f} |")
+    for ignored in (float(x) for x in args.ignore.split(",")):
+        print(f"| {ignored:g} | {ap50(results, ignored):.3f} |")
 
 
 if __name__ == "__main__":

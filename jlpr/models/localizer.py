@@ -20,6 +20,15 @@ of its own size or more. The detections of all sizes are merged: of two that ove
 ``nms_iou`` of the smaller one's area, the higher-scoring one is kept. A 1280x720 frame is
 seen at 640 px; ``min_scale=0`` looks at one size only.
 
+Small plates get a second look (``zoom``): a find narrower than :data:`ZOOM_MAX_WIDTH`
+network pixels at the finest size searched, down to the low score :data:`ZOOM_MIN_SCORE`,
+is searched again in a :data:`ZOOM_WINDOW`-pixel window around it at up to twice that size
+(at most the image's own size), where it is as large as the plates the network finds
+surely. A 1280x720 frame is searched at 640 px, and its small finds at 1280 px, at a
+fraction of the cost of searching all of it at 1280 px (docs/models.md, "Whole synthetic
+1280-px frames, and the second look"). Finds in a window that touch its inner edges are dropped (a plate cut
+there); the others are merged with the rest as the sizes are.
+
 Plates seen from the side are narrower than they are tall. With ``stretch`` other than 1
 every size is searched a second time with the image ``stretch`` times as wide as high (its
 pixel count kept): at 2 a plate turned by 60° has the proportions of a frontal one there,
@@ -41,7 +50,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +115,16 @@ were in its scenes it found 14 of the 19 oblique real-dev frames instead of 1; t
 localizer, trained with them, finds 16 without it, and 17 with it but with many more false
 detections, at twice the localizer's time (docs/models.md)."""
 MIN_STRETCH, MAX_STRETCH = 0.25, 4.0
+ZOOM_MAX_WIDTH = 64.0
+"""Finds narrower than this many pixels at the finest size searched get a second look."""
+ZOOM_MIN_SCORE = 0.01
+"""Finds down to this score are looked at again (``read()`` reports from ``min_score``)."""
+ZOOM_MAX_FINDS = 8
+"""At most this many finds per image are looked at again, the best-scoring first."""
+ZOOM_WINDOW = 192
+"""Side of the second look's windows, in network pixels."""
+ZOOM_GAIN = 1.5
+"""A second look is taken only where it sees the plate at least this many times larger."""
 MAX_BATCH_PIXELS = 4 * 640 * 640
 """Letterboxed canvases are run together up to this many pixels; larger ones one at a time."""
 KPT_SHAPE = (4, 3)
@@ -206,14 +225,18 @@ class Letterbox:
 
     The image was resized to ``resized`` ``(width, height)`` and placed at the top-left corner
     of the input; ``scale`` is ``(resized width / image width, resized height / image height)``.
+    ``offset`` is where the image's top-left corner lies in a larger image it was cut from.
     """
 
     scale: tuple[float, float]
     resized: tuple[int, int]
+    offset: tuple[float, float] = (0.0, 0.0)
 
     def to_image(self, points: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Map ``(..., 2)`` network-input points ``(x, y)`` back to image pixels."""
-        return np.asarray(points, dtype=np.float64) / np.asarray(self.scale, dtype=np.float64)
+        return np.asarray(points, dtype=np.float64) / np.asarray(
+            self.scale, dtype=np.float64
+        ) + np.asarray(self.offset, dtype=np.float64)
 
 
 def letterbox(
@@ -285,6 +308,37 @@ def _covers(a: Box, b: Box, overlap: float) -> bool:
     return inter > 0 and inter >= overlap * min(a.area, b.area)
 
 
+@dataclass(frozen=True)
+class _View:
+    """A letterboxed canvas of image number ``image``; for a window of the second look, the
+    ``window`` it shows, in that image's pixels."""
+
+    image: int
+    canvas: npt.NDArray[np.uint8]
+    where: Letterbox
+    window: Box | None = None
+
+
+WINDOW_EDGE = 4.0
+"""Finds within this many network pixels of a window's inner edge are cut there: dropped."""
+
+
+def _window_start(centre: float, side: float, limit: int) -> int:
+    """Where a window of ``side`` pixels centred on ``centre`` starts, kept inside
+    ``[0, limit]`` when it fits."""
+    return int(max(0.0, min(centre - side / 2.0, limit - side)))
+
+
+def _cut(box: Box, window: Box, margin: float, width: int, height: int) -> bool:
+    """Whether ``box`` touches an edge of ``window`` that is not an edge of the image."""
+    return (
+        (window.x1 > 0 and box.x1 < window.x1 + margin)
+        or (window.y1 > 0 and box.y1 < window.y1 + margin)
+        or (window.x2 < width and box.x2 > window.x2 - margin)
+        or (window.y2 < height and box.y2 > window.y2 - margin)
+    )
+
+
 def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Order four points TL, TR, BR, BL by geometry alone.
 
@@ -322,6 +376,9 @@ class YoloPoseLocalizer(Localizer, Configurable):
             that plates seen from the side, narrower than they are tall, look like plates
             again (twice the work); below 1 the image is made taller instead (plates seen
             from steeply above or below). Within [0.25, 4].
+        zoom: give small finds a second look at up to twice the finest size searched, in a
+            window around each (see the module docstring); ``False`` reports what the
+            sizes of :func:`pyramid` find, as before.
         min_score: detections scoring lower are dropped.
         nms_iou: overlapping detections above this IoU are merged (non-maximum suppression).
         min_corner_confidence: when any corner's visibility is lower, the region gets
@@ -342,6 +399,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         max_detections: int = 20,
         min_scale: float = DEFAULT_MIN_SCALE,
         stretch: float = DEFAULT_STRETCH,
+        zoom: bool = True,
         *,
         weights: Mapping[str, torch.Tensor] | None = None,
         device: str = "cpu",
@@ -371,6 +429,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         self.max_detections = int(max_detections)
         self.min_scale = float(min_scale)
         self.stretch = float(stretch)
+        self.zoom = bool(zoom)
         self.scale: Scale = scale if isinstance(scale, str) else _check_scale(scale, {})
         network = build_network(architecture, self.scale)
         if weights is not None:
@@ -420,53 +479,99 @@ class YoloPoseLocalizer(Localizer, Configurable):
         """Locate plates in several images, batching the images seen in the same kind of view.
 
         The plain views at the first size of every image go together, then those at the
-        second size, ..., then the stretched views in the same order, so that the canvases of
-        one batch have about the same shape.
+        second size, ..., then the stretched views in the same order, then the windows of
+        the second look (:attr:`zoom`), so that the canvases of one batch have about the
+        same shape.
         """
         sizes = [pyramid(im.shape[1], im.shape[0], self.imgsz, self.min_scale) for im in images]
         stretches = self._stretches()
+        # With zoom, the plain views keep finds down to ZOOM_MIN_SCORE, the candidates for the
+        # second look; of those, only the ones that reach min_score are reported.
+        low = min(self.min_score, ZOOM_MIN_SCORE) if self.zoom else self.min_score
         found: list[list[PlateRegion]] = [[] for _ in images]
         for stretch in stretches:
             for level in range(max((len(s) for s in sizes), default=0)):
                 views = (
-                    (i, letterbox(images[i], s[level], stretch=stretch))
+                    _View(i, *letterbox(images[i], s[level], stretch=stretch))
                     for i, s in enumerate(sizes)
                     if len(s) > level
                 )
-                self._locate_views(images, views, found)
-        return [
-            regions
-            if len(s) * len(stretches) == 1
-            else _merge(regions, self.nms_iou)[: self.max_detections]
-            for regions, s in zip(found, sizes, strict=True)
-        ]
+                self._locate_views(images, views, found, low if stretch == 1.0 else None)
+        zoomed = self._second_look(images, sizes, found) if self.zoom else [[] for _ in images]
+        located = []
+        for regions, closer, s in zip(found, zoomed, sizes, strict=True):
+            kept = [r for r in regions if r.score >= self.min_score] + closer
+            if len(s) * len(stretches) > 1 or closer:
+                kept = _merge(kept, self.nms_iou)[: self.max_detections]
+            located.append(kept)
+        return located
+
+    def _second_look(
+        self,
+        images: Sequence[ImageArray],
+        sizes: Sequence[Sequence[int]],
+        found: Sequence[Sequence[PlateRegion]],
+    ) -> list[list[PlateRegion]]:
+        """Each image's small finds searched again in windows at up to twice its finest size
+        (the module docstring), where that sees them at least :data:`ZOOM_GAIN` times larger."""
+        views = []
+        for i, (image, levels) in enumerate(zip(images, sizes, strict=True)):
+            height, width = image.shape[:2]
+            finest = levels[-1] / max(width, height)
+            closer = min(1.0, 2.0 * finest)
+            if closer < ZOOM_GAIN * finest:
+                continue
+            side = ZOOM_WINDOW / closer  # the window's side in image pixels
+            small = [r for r in found[i] if r.box.width * finest < ZOOM_MAX_WIDTH]
+            for region in sorted(small, key=lambda r: -r.score)[:ZOOM_MAX_FINDS]:
+                box = region.box
+                x0 = _window_start((box.x1 + box.x2) / 2.0, side, width)
+                y0 = _window_start((box.y1 + box.y2) / 2.0, side, height)
+                x1 = min(width, x0 + math.ceil(side))
+                y1 = min(height, y0 + math.ceil(side))
+                canvas, where = letterbox(np.ascontiguousarray(image[y0:y1, x0:x1]), ZOOM_WINDOW)
+                window = Box(float(x0), float(y0), float(x1), float(y1))
+                views.append(_View(i, canvas, replace(where, offset=(x0, y0)), window))
+        zoomed: list[list[PlateRegion]] = [[] for _ in images]
+        self._locate_views(images, views, zoomed, None)
+        return zoomed
 
     def _locate_views(
         self,
         images: Sequence[ImageArray],
-        views: Iterable[tuple[int, tuple[npt.NDArray[np.uint8], Letterbox]]],
+        views: Iterable[_View],
         found: list[list[PlateRegion]],
+        min_score: float | None,
     ) -> None:
-        """Detect in the canvases ``views`` ((image index, letterboxed view) pairs, made as
-        they are needed), up to :data:`MAX_BATCH_PIXELS` per batch, adding each image's
-        regions to ``found``."""
-        chunk: list[tuple[int, tuple[npt.NDArray[np.uint8], Letterbox]]] = []
+        """Detect in the canvases of ``views`` (made as they are needed), up to
+        :data:`MAX_BATCH_PIXELS` per batch, adding each image's regions that score
+        ``min_score`` (default :attr:`min_score`) or more to ``found``."""
+        chunk: list[_View] = []
         pixels = 0
         for view in itertools.chain(views, [None]):  # None: flush the last batch
             if view is not None:
                 chunk.append(view)
-                pixels += view[1][0].shape[0] * view[1][0].shape[1]
+                pixels += view.canvas.shape[0] * view.canvas.shape[1]
                 if pixels < MAX_BATCH_PIXELS:
                     continue
             if chunk:
-                detected = self._detect([canvas for _, (canvas, _) in chunk])
-                for (i, (_, where)), detections in zip(chunk, detected, strict=True):
-                    height, width = images[i].shape[:2]
-                    found[i] += self._regions(detections, where, width, height)
+                detected = self._detect([v.canvas for v in chunk], min_score)
+                for v, detections in zip(chunk, detected, strict=True):
+                    height, width = images[v.image].shape[:2]
+                    regions = self._regions(detections, v.where, width, height)
+                    if v.window is not None:
+                        margin = WINDOW_EDGE / v.where.scale[0]
+                        regions = [
+                            r for r in regions if not _cut(r.box, v.window, margin, width, height)
+                        ]
+                    found[v.image] += regions
             chunk, pixels = [], 0
 
-    def _detect(self, canvases: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
-        """NMS rows of each letterboxed canvas, from one forward pass over all of them."""
+    def _detect(
+        self, canvases: Sequence[npt.NDArray[np.uint8]], min_score: float | None = None
+    ) -> list[npt.NDArray[np.float32]]:
+        """NMS rows of each letterboxed canvas scoring ``min_score`` (default
+        :attr:`min_score`) or more, from one forward pass over all of them."""
         height = max(c.shape[0] for c in canvases)
         width = max(c.shape[1] for c in canvases)
         batch = np.full((len(canvases), height, width, 3), PAD_VALUE, dtype=np.uint8)
@@ -477,7 +582,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
             output = self._inference(tensor)
             detections = non_max_suppression(
                 output,
-                conf_thres=self.min_score,
+                conf_thres=self.min_score if min_score is None else min_score,
                 iou_thres=self.nms_iou,
                 max_det=self.max_detections,
                 nc=1,
@@ -525,6 +630,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
             "max_detections": self.max_detections,
             "min_scale": self.min_scale,
             "stretch": self.stretch,
+            "zoom": self.zoom,
             "kpt_shape": list(KPT_SHAPE),
         }
 
@@ -564,6 +670,6 @@ class YoloPoseLocalizer(Localizer, Configurable):
     def __repr__(self) -> str:
         return (
             f"YoloPoseLocalizer({self.architecture!r}, scale={self.scale!r}, imgsz={self.imgsz}, "
-            f"min_scale={self.min_scale}, stretch={self.stretch}, "
+            f"min_scale={self.min_scale}, stretch={self.stretch}, zoom={self.zoom}, "
             f"device={str(self.device)!r})"
         )
