@@ -26,8 +26,8 @@ is searched again in a :data:`ZOOM_WINDOW`-pixel window around it at up to twice
 (at most the image's own size), where it is as large as the plates the network finds
 surely. A 1280x720 frame is searched at 640 px, and its small finds at 1280 px, at a
 fraction of the cost of searching all of it at 1280 px (docs/models.md, "Whole synthetic
-1280-px frames, and the second look"). Finds in a window that touch its inner edges are dropped (a plate cut
-there); the others are merged with the rest as the sizes are.
+1280-px frames, and the second look"). Finds in a window that touch its inner edges are
+dropped (a plate cut there); the others are merged with the rest as the sizes are.
 
 Plates seen from the side are narrower than they are tall. With ``stretch`` other than 1
 every size is searched a second time with the image ``stretch`` times as wide as high (its
