@@ -136,8 +136,7 @@ _SEARCH_OPTIONS = (("--min-scale", "min_scale"), ("--stretch", "stretch"), ("--z
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
     """``--min-scale X``, ``--stretch X`` and ``--[no-]zoom``: how the localizer searches
-    each image (see
-    :class:`jlpr.models.localizer.YoloPoseLocalizer`); apply them with
+    each image (see :class:`jlpr.models.localizer.YoloPoseLocalizer`); apply them with
     :func:`set_search_options`."""
     parser.add_argument(
         "--min-scale",
