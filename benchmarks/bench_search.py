@@ -4,7 +4,8 @@ Times ``locate()`` of the bundled (or a saved) reader's localizer on every image
 under several settings, interleaved image by image (each setting once per image, in turn),
 so that a noisy shared machine slows them all alike; prints each setting's median and its
 ratio to the first. The settings: the reader's own, ``zoom`` off (no second look at small
-finds), and ``min_scale`` 1 (every frame also at full size).
+finds), ``close_up`` off (no search at half the input size), both off, and ``min_scale`` 1
+(every frame also at full size).
 
 Run::
 
@@ -27,6 +28,8 @@ from jlpr.image import load_image
 SETTINGS: dict[str, dict[str, float | bool]] = {
     "default": {},
     "zoom off": {"zoom": False},
+    "close-up off": {"close_up": False},
+    "both off": {"zoom": False, "close_up": False},
     "min_scale 1": {"min_scale": 1.0},
 }
 

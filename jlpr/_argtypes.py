@@ -131,13 +131,18 @@ def use_fonts(patterns: str | None, kana_patterns: str | None = None) -> None:
 
 
 # (flag, localizer attribute) of the options added by add_search_options.
-_SEARCH_OPTIONS = (("--min-scale", "min_scale"), ("--stretch", "stretch"), ("--zoom", "zoom"))
+_SEARCH_OPTIONS = (
+    ("--min-scale", "min_scale"),
+    ("--stretch", "stretch"),
+    ("--zoom", "zoom"),
+    ("--close-up", "close_up"),
+)
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
-    """``--min-scale X``, ``--stretch X`` and ``--[no-]zoom``: how the localizer searches
-    each image (see :class:`jlpr.models.localizer.YoloPoseLocalizer`); apply them with
-    :func:`set_search_options`."""
+    """``--min-scale X``, ``--stretch X``, ``--[no-]zoom`` and ``--[no-]close-up``: how the
+    localizer searches each image (see :class:`jlpr.models.localizer.YoloPoseLocalizer`);
+    apply them with :func:`set_search_options`."""
     parser.add_argument(
         "--min-scale",
         type=probability,
@@ -165,6 +170,15 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
         help="look again at small finds, at up to twice the size they were found at "
         "(default: the reader's own, usually on; --no-zoom is faster and finds fewer plates "
         "under ~64 px wide in frames larger than the localizer's input)",
+    )
+    parser.add_argument(
+        "--close-up",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also search each image at half the localizer's input size, where plates that "
+        "fill much of the frame are found (default: the reader's own, usually on; "
+        "--no-close-up is faster and misses plates wider than about half the "
+        "frame)",
     )
 
 

@@ -89,6 +89,28 @@ def test_a_25_px_plate_in_a_720p_frame_is_found_by_the_second_look(reader: Plate
         localizer.zoom = True
 
 
+def test_a_plate_that_fills_half_the_frame_is_read_in_the_close_up_view(
+    reader: PlateReader,
+) -> None:
+    # The example scene cut to 400 x 225 px around its plate and enlarged to 1280x720: the
+    # plate is 730 px wide, 365 px at the localizer's 640 px, larger than any it learnt; at
+    # 320 px it is 182 px (read at 0.74, measured 2026-11-22; without that view nothing is
+    # reported: a piece of the plate was found, read at 0.01).
+    label = json.loads((EXAMPLES / "car.json").read_text(encoding="utf-8"))
+    cx, cy = np.array(label["corners"]).mean(axis=0)
+    with Image.open(EXAMPLES / "car.jpg") as car:
+        box = (round(cx - 200), round(cy - 112.5), round(cx + 200), round(cy + 112.5))
+        frame = np.asarray(car.crop(box).resize((1280, 720), Image.Resampling.BICUBIC))
+    localizer = reader.localizer
+    assert isinstance(localizer, YoloPoseLocalizer) and localizer.close_up
+    assert [p.text for p in reader.read(frame)] == [label["text"]]
+    localizer.close_up = False
+    try:
+        assert reader.read(frame) == []
+    finally:
+        localizer.close_up = True
+
+
 @pytest.mark.parametrize("stretch", [None, "2"])
 def test_a_plate_seen_from_the_side_is_read_exactly(
     tmp_path: Path,

@@ -220,7 +220,8 @@ def test_min_confidence_drops_less_sure_plates(
 
 
 @pytest.mark.parametrize(
-    "option", [("--min-scale", "0"), ("--stretch", "2"), ("--zoom",), ("--no-zoom",)]
+    "option",
+    [("--min-scale", "0"), ("--stretch", "2"), ("--zoom",), ("--no-zoom",), ("--no-close-up",)],
 )
 def test_search_options_need_a_localizer_that_has_them(
     capsys: pytest.CaptureFixture[str],
@@ -231,7 +232,7 @@ def test_search_options_need_a_localizer_that_has_them(
     image = write_scene(tmp_path / "car.png")
     status, out, err = run(capsys, "read", image, *option, "--weights", saved_reader_dir)
     assert (status, out) == (1, "")
-    named = "--zoom" if option[0] == "--no-zoom" else option[0]  # one setting, one name
+    named = option[0].replace("--no-", "--")  # one setting, one name
     assert named in err and "ThresholdLocalizer" in err
 
 

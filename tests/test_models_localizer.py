@@ -51,8 +51,8 @@ class FixedDetections(torch.nn.Module):
 
 def localizer_with(rows: list[list[float]], **options: Any) -> YoloPoseLocalizer:
     """A localizer whose network finds ``rows`` in every view; searching one view per image
-    (``stretch`` 1, no second look) unless ``options`` say otherwise."""
-    localizer = YoloPoseLocalizer(**{"stretch": 1.0, "zoom": False, **options})
+    (``stretch`` 1, no close-up view, no second look) unless ``options`` say otherwise."""
+    localizer = YoloPoseLocalizer(**{"stretch": 1.0, "zoom": False, "close_up": False, **options})
     localizer._inference = FixedDetections(rows)
     return localizer
 
@@ -308,7 +308,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
             ],
         }
     )
-    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False)
+    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False, close_up=False)
     localizer._inference = network
     regions = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640), (736, 1280)]
@@ -320,7 +320,7 @@ def test_a_large_frame_is_searched_at_two_sizes_and_the_finds_merged() -> None:
 
 def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
     network = DetectionsBySize({640: [plate_row((100, 100, 140, 120), 0.6)]})
-    localizer = YoloPoseLocalizer(min_scale=0.0, stretch=1.0, zoom=False)
+    localizer = YoloPoseLocalizer(min_scale=0.0, stretch=1.0, zoom=False, close_up=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1920, 1080))
     assert [s[2:] for s in network.shapes] == [(384, 640)]
@@ -330,7 +330,7 @@ def test_min_scale_zero_searches_once_and_keeps_the_old_output() -> None:
 def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() -> None:
     row = plate_row((100, 100, 140, 120), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row]})
-    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False)
+    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False, close_up=False)
     localizer._inference = network
     big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
     # First both images at 640 in one pass (padded to the larger canvas), then the big one.
@@ -353,7 +353,7 @@ def test_a_batch_is_searched_size_by_size_with_only_the_images_that_need_it() ->
 def test_every_size_is_searched_again_stretched_unless_stretch_is_1(
     stretch: float, expected: list[tuple[int, float]]
 ) -> None:
-    assert YoloPoseLocalizer(stretch=stretch).views(1920, 1080) == expected
+    assert YoloPoseLocalizer(stretch=stretch, close_up=False).views(1920, 1080) == expected
 
 
 def test_a_plate_seen_from_the_side_is_found_in_the_stretched_view_and_mapped_back() -> None:
@@ -367,7 +367,7 @@ def test_a_plate_seen_from_the_side_is_found_in_the_stretched_view_and_mapped_ba
             928: [plate_row((100 * sx / 0.5, 100 * sy / 0.5, 140 * sx / 0.5, 140 * sy / 0.5), 0.7)],
         }
     )
-    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False)
+    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False, close_up=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1280, 720))
     assert [s[2:] for s in network.shapes] == [(384, 640), (256, 928)]
@@ -383,7 +383,7 @@ def test_a_batch_runs_plain_and_stretched_views_in_separate_passes() -> None:
     # the pass of the big one's plain 1280 view).
     row = plate_row((100, 100, 140, 120), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row], 928: [row], 1824: [row]})
-    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False)
+    localizer = YoloPoseLocalizer(stretch=2.0, zoom=False, close_up=False)
     localizer._inference = network
     big, small = localizer.locate_batch([noise_image(1920, 1080), noise_image(640, 360)])
     assert network.shapes == [
@@ -406,7 +406,7 @@ def test_small_finds_get_a_second_look_at_twice_the_size() -> None:
             192: [plate_row((90, 92, 130, 112), 0.7), plate_row((1, 50, 31, 60), 0.9)],
         }
     )
-    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer = YoloPoseLocalizer(stretch=1.0, close_up=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1280, 720))
     assert [s[2:] for s in network.shapes] == [(384, 640), (192, 192)]
@@ -427,7 +427,7 @@ def test_no_second_look_where_the_image_was_seen_at_two_thirds_of_its_size_or_mo
     # 640 x 360 is seen at full size, 1344 x 760 at 640 and 1280 px (95 %).
     row = plate_row((100, 100, 120, 110), 0.6)
     network = DetectionsBySize({640: [row], 1280: [row]})
-    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer = YoloPoseLocalizer(stretch=1.0, close_up=False)
     localizer._inference = network
     assert localizer.locate(noise_image(*size))
     assert all(shape[3] in (640, 1280) for shape in network.shapes)
@@ -439,10 +439,48 @@ def test_a_second_look_window_at_the_image_corner_stays_inside_it() -> None:
     network = DetectionsBySize(
         {640: [plate_row((2, 2, 22, 12), 0.1)], 192: [plate_row((0, 0, 40, 20), 0.6)]}
     )
-    localizer = YoloPoseLocalizer(stretch=1.0)
+    localizer = YoloPoseLocalizer(stretch=1.0, close_up=False)
     localizer._inference = network
     (region,) = localizer.locate(noise_image(1280, 720))
     assert region.box.to_dict() == pytest.approx({"x1": 0, "y1": 0, "x2": 40, "y2": 20})
+
+
+@pytest.mark.parametrize(
+    ("size", "close_up", "expected"),
+    [
+        ((1280, 720), True, [320, 640]),
+        ((1920, 1080), True, [320, 640, 1280]),
+        ((480, 270), True, [320, 480]),
+        ((300, 200), True, [300]),  # no larger than half the input: seen at full size
+        ((1920, 1080), False, [640, 1280]),
+    ],
+)
+def test_a_close_up_view_at_half_the_input_size_comes_first(
+    size: tuple[int, int], close_up: bool, expected: list[int]
+) -> None:
+    assert YoloPoseLocalizer(close_up=close_up).sizes(*size) == expected
+
+
+def test_a_plate_that_fills_the_frame_is_found_in_the_close_up_view() -> None:
+    # 1280 x 720 is seen at 320 (scale 1/4) and 640 (1/2). At 640 the network finds only a
+    # piece of the big plate; at 320 the whole of it, better scored: the piece is merged away.
+    network = DetectionsBySize(
+        {
+            320: [plate_row((40, 50, 280, 170), 0.8)],  # image box 160-1120 x 200-680
+            640: [plate_row((300, 200, 340, 220), 0.5)],  # image box 600-680 x 400-440
+        }
+    )
+    localizer = YoloPoseLocalizer(stretch=1.0, zoom=False)
+    localizer._inference = network
+    (region,) = localizer.locate(noise_image(1280, 720))
+    assert [s[2:] for s in network.shapes] == [(192, 320), (384, 640)]
+    assert region.score == pytest.approx(0.8)
+    assert region.box.to_dict() == pytest.approx({"x1": 160, "y1": 200, "x2": 1120, "y2": 680})
+
+
+def test_close_up_is_saved() -> None:
+    assert YoloPoseLocalizer().get_config()["close_up"] is True
+    assert YoloPoseLocalizer(close_up=False).get_config()["close_up"] is False
 
 
 def test_zoom_is_saved() -> None:

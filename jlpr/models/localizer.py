@@ -20,6 +20,11 @@ of its own size or more. The detections of all sizes are merged: of two that ove
 ``nms_iou`` of the smaller one's area, the higher-scoring one is kept. A 1280x720 frame is
 seen at 640 px; ``min_scale=0`` looks at one size only.
 
+Plates that fill much of the frame (a close-up) are larger at ``imgsz`` than any the
+network learnt, and it finds pieces of them; with ``close_up`` (the default) every image
+larger than half of ``imgsz`` is also searched at half of it, first, where such a plate has
+a size it knows (docs/models.md, "Close-ups").
+
 Small plates get a second look (``zoom``): a find narrower than :data:`ZOOM_MAX_WIDTH`
 network pixels at the finest size searched, down to the low score :data:`ZOOM_MIN_SCORE`,
 is searched again in a :data:`ZOOM_WINDOW`-pixel window around it at up to twice that size
@@ -376,6 +381,8 @@ class YoloPoseLocalizer(Localizer, Configurable):
             that plates seen from the side, narrower than they are tall, look like plates
             again (twice the work); below 1 the image is made taller instead (plates seen
             from steeply above or below). Within [0.25, 4].
+        close_up: also search every image larger than ``imgsz / 2`` at ``imgsz / 2``, where
+            plates that fill much of the frame have a size the network knows.
         zoom: give small finds a second look at up to twice the finest size searched, in a
             window around each (see the module docstring); ``False`` reports what the
             sizes of :func:`pyramid` find, as before.
@@ -400,6 +407,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         min_scale: float = DEFAULT_MIN_SCALE,
         stretch: float = DEFAULT_STRETCH,
         zoom: bool = True,
+        close_up: bool = True,
         *,
         weights: Mapping[str, torch.Tensor] | None = None,
         device: str = "cpu",
@@ -430,6 +438,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         self.min_scale = float(min_scale)
         self.stretch = float(stretch)
         self.zoom = bool(zoom)
+        self.close_up = bool(close_up)
         self.scale: Scale = scale if isinstance(scale, str) else _check_scale(scale, {})
         network = build_network(architecture, self.scale)
         if weights is not None:
@@ -466,11 +475,19 @@ class YoloPoseLocalizer(Localizer, Configurable):
     def views(self, width: int, height: int) -> list[tuple[int, float]]:
         """The ``(size, stretch)`` views in which a ``width`` x ``height`` image is searched.
 
-        Every size of :func:`pyramid`, first as it is (stretch 1), then, unless
+        Every size of :meth:`sizes`, first as it is (stretch 1), then, unless
         :attr:`stretch` is 1, widened by :attr:`stretch` (:func:`letterbox`).
         """
-        sizes = pyramid(width, height, self.imgsz, self.min_scale)
+        sizes = self.sizes(width, height)
         return [(size, stretch) for stretch in self._stretches() for size in sizes]
+
+    def sizes(self, width: int, height: int) -> list[int]:
+        """The longer sides at which a ``width`` x ``height`` image is searched: those of
+        :func:`pyramid`, after half of :attr:`imgsz` when :attr:`close_up` is on and the
+        image is larger than that."""
+        sizes = pyramid(width, height, self.imgsz, self.min_scale)
+        half = self.imgsz // 2
+        return [half, *sizes] if self.close_up and max(width, height) > half else sizes
 
     def _stretches(self) -> tuple[float, ...]:
         return (1.0,) if self.stretch == 1.0 else (1.0, self.stretch)
@@ -483,7 +500,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
         the second look (:attr:`zoom`), so that the canvases of one batch have about the
         same shape.
         """
-        sizes = [pyramid(im.shape[1], im.shape[0], self.imgsz, self.min_scale) for im in images]
+        sizes = [self.sizes(im.shape[1], im.shape[0]) for im in images]
         stretches = self._stretches()
         # With zoom, the plain views keep finds down to ZOOM_MIN_SCORE, the candidates for the
         # second look; of those, only the ones that reach min_score are reported.
@@ -631,6 +648,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
             "min_scale": self.min_scale,
             "stretch": self.stretch,
             "zoom": self.zoom,
+            "close_up": self.close_up,
             "kpt_shape": list(KPT_SHAPE),
         }
 
@@ -671,5 +689,6 @@ class YoloPoseLocalizer(Localizer, Configurable):
         return (
             f"YoloPoseLocalizer({self.architecture!r}, scale={self.scale!r}, imgsz={self.imgsz}, "
             f"min_scale={self.min_scale}, stretch={self.stretch}, zoom={self.zoom}, "
+            f"close_up={self.close_up}, "
             f"device={str(self.device)!r})"
         )
