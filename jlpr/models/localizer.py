@@ -546,7 +546,7 @@ class YoloPoseLocalizer(Localizer, Configurable):
                 y0 = _window_start((box.y1 + box.y2) / 2.0, side, height)
                 x1 = min(width, x0 + math.ceil(side))
                 y1 = min(height, y0 + math.ceil(side))
-                canvas, where = letterbox(np.ascontiguousarray(image[y0:y1, x0:x1]), ZOOM_WINDOW)
+                canvas, where = letterbox(image[y0:y1, x0:x1], ZOOM_WINDOW)
                 window = Box(float(x0), float(y0), float(x1), float(y1))
                 views.append(_View(i, canvas, replace(where, offset=(x0, y0)), window))
         zoomed: list[list[PlateRegion]] = [[] for _ in images]
