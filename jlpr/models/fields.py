@@ -42,6 +42,7 @@ from jlpr.errors import (
     WeightsNotFoundError,
 )
 from jlpr.interfaces import Configurable, FieldClassifier, ImageArray
+from jlpr.models._fusion import InferenceCopy
 from jlpr.models._weights import (
     MANIFEST_FILE,
     MODEL_FILE,
@@ -440,6 +441,9 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         self.field = config.field
         self.device = resolve_device(device)
         self.net = (net if net is not None else FieldNet(config)).to(self.device).eval()
+        # Reading runs a copy of ``net`` with its batch norms folded (made again when ``net``
+        # changes), so ``net`` itself stays trainable and is what gets saved.
+        self._inference = InferenceCopy()
         self.provenance: dict[str, Any] = dict(provenance or {})
         self._grammar: SlotGrammar | None = (
             grammar_for(config.field, config.labels) if config.slots > 1 else None
@@ -468,7 +472,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
             return []
         inputs = torch.cat([self._cut(image) for image in plate_images])
         with torch.inference_mode():
-            logits = self.net(inputs)
+            logits = self._inference.of(self.net)(inputs)
         return self.readings(logits)
 
     def prepare(self, images: torch.Tensor, regions: torch.Tensor | None = None) -> torch.Tensor:

@@ -38,6 +38,7 @@ from torch import nn
 from jlpr.errors import ConfigError, ModelError, WeightsNotFoundError
 from jlpr.interfaces import Configurable, ImageArray, RectifiedPlate, Rectifier
 from jlpr.layout import CANONICAL_SIZE
+from jlpr.models._fusion import InferenceCopy
 from jlpr.models._weights import (
     MODEL_FILE,
     check_manifest,
@@ -230,6 +231,9 @@ class RefiningRectifier(Rectifier, Configurable):
             self.net = self.net.to(self.device).eval()
         except (RuntimeError, AssertionError) as exc:
             raise ModelError(f"cannot run the refiner on device {device!r}: {exc}") from exc
+        # Refining runs a copy of ``net`` with its batch norms folded (made again when ``net``
+        # changes), so ``net`` itself stays trainable and is what gets saved.
+        self._inference = InferenceCopy()
 
     # -- Rectifier ---------------------------------------------------------------------------
 
@@ -253,7 +257,8 @@ class RefiningRectifier(Rectifier, Configurable):
             window = window_around(points, self.margin)
             crop = cut_window(image, window, self.input_size)
             with torch.inference_mode():
-                predicted = self.net(to_tensor(crop[None], self.device))[0].cpu().numpy()
+                net = self._inference.of(self.net)
+                predicted = net(to_tensor(crop[None], self.device))[0].cpu().numpy()
             lo, hi = -_MAX_OUTSIDE_WINDOW, 1.0 + _MAX_OUTSIDE_WINDOW
             if not np.all(np.isfinite(predicted)) or predicted.min() < lo or predicted.max() > hi:
                 return None
