@@ -1,11 +1,12 @@
-"""Batch norms folded into their convolutions for inference.
+"""Faster inference copies of the small CNNs: batch norms folded, channels-last memory.
 
 A ``Conv2d`` followed by a ``BatchNorm2d`` in eval mode is one affine map, so inference can run
 a single convolution with adjusted weights and bias: fewer kernels and fewer Python module
-calls. The small CNNs of this package (field classifiers, corner refiner) spend about a tenth
-of a :meth:`~jlpr.reader.PlateReader.recognize` call in their batch norms (docs/models.md,
-"Speed"). The trainable nets keep their batch norms; :class:`InferenceCopy` hands out a
-folded copy and makes it again whenever the net changes in place.
+calls. The small CNNs of this package (field classifiers, corner refiner) spent about a tenth
+of a :meth:`~jlpr.reader.PlateReader.recognize` call in their batch norms, and their
+convolutions run about 1.4x faster on the CPU on channels-last tensors (docs/models.md,
+"Speed"). The trainable nets keep their batch norms and layout; :class:`InferenceCopy` hands
+out a fast copy and makes it again whenever the net changes in place.
 """
 
 from __future__ import annotations
@@ -36,14 +37,26 @@ def fold_batch_norms(net: nn.Module) -> nn.Module:
     return folded
 
 
+class _ChannelsLast(nn.Module):
+    """Runs ``net`` (moved to channels-last memory) on channels-last copies of its inputs."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net.to(memory_format=torch.channels_last)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.net(inputs.contiguous(memory_format=torch.channels_last))
+        return out
+
+
 class InferenceCopy:
     """The module to run for inference on behalf of a trainable net.
 
     :meth:`of` returns the net itself while it is in training mode, otherwise a copy with its
-    batch norms folded (:func:`fold_batch_norms`), made again when the net is another object
-    or any of its parameters or buffers changed in place since (an optimiser step,
-    ``load_state_dict``, batch-norm statistics). Replacing a parameter *object* inside the net
-    is not noticed; assign a new net instead.
+    batch norms folded (:func:`fold_batch_norms`) that runs on channels-last tensors, made
+    again when the net is another object or any of its parameters or buffers changed in place
+    since (an optimiser step, ``load_state_dict``, batch-norm statistics). Replacing a
+    parameter *object* inside the net is not noticed; assign a new net instead.
     """
 
     def __init__(self) -> None:
@@ -61,7 +74,7 @@ class InferenceCopy:
             or self._folded is None
             or [tensor._version for tensor in self._tensors] != self._versions
         ):
-            self._folded = fold_batch_norms(net)
+            self._folded = _ChannelsLast(fold_batch_norms(net))
             self._source = net
             self._tensors = [*net.parameters(), *net.buffers()]
             self._versions = [tensor._version for tensor in self._tensors]
