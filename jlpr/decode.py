@@ -9,6 +9,15 @@ on the vehicle class and usage that the colour scheme shows (yellow plates are k
 number should fit that vehicle class (a yellow plate's number starts with 4-8, and 580 is
 kei where 530 is registered), a preference that gives way when no candidate fits.
 
+Both rules, and what a plate's scheme tells its user (:attr:`~jlpr.types.Plate.usage`,
+:attr:`~jlpr.types.Plate.vehicle_class`), depend on the scheme's *kind* only: its vehicle
+class and whether it is commercial. A graphic plate and the plain plate of the same kind
+(``graphic`` and ``private``) differ in their picture, not in what they mean. So the decoder
+weighs the schemes by kind, the probability of a kind being the sum over its schemes, and
+names the most probable scheme of the kind it chose; the scheme's confidence here is its
+kind's (the scheme classifier's own reading, in the plate's ``readings``, still says how
+sure it is of the picture).
+
 A field whose best valid candidate is below ``min_field_confidence``, or that has no valid
 candidate at all, is left unreadable (``None``) rather than guessed.
 """
@@ -23,6 +32,7 @@ from jlpr.errors import InvalidPlateError
 from jlpr.rules import (
     ColorScheme,
     Office,
+    VehicleClass,
     classification_fits,
     lookup_office,
     parse_designation,
@@ -81,7 +91,7 @@ def decode_readings(
     classes = _valid_candidates(readings.get(Field.CLASSIFICATION), validate_classification)
     numbers = _valid_candidates(readings.get(Field.DESIGNATION), parse_designation)
     kanas = _valid_candidates(readings.get(Field.KANA), validate_kana)
-    schemes = _valid_candidates(readings.get(Field.SCHEME), ColorScheme)
+    schemes = _by_kind(_valid_candidates(readings.get(Field.SCHEME), ColorScheme))
 
     kana, classification, scheme = _best_kana_class_and_scheme(
         kanas, classes, schemes, min_field_confidence
@@ -113,6 +123,17 @@ def decode_readings(
 _Kana = tuple[str, float]
 _Class = tuple[str, float]
 _Scheme = tuple[ColorScheme, float]
+
+
+def _by_kind(schemes: list[_Scheme]) -> list[_Scheme]:
+    """One candidate per scheme kind (vehicle class, commercial or not), best first: the
+    kind's most probable scheme with the summed probability of all its schemes."""
+    kinds: dict[tuple[VehicleClass, bool], tuple[ColorScheme, float]] = {}
+    for scheme, probability in schemes:  # best first, so the first of a kind names it
+        kind = (scheme.vehicle_class, scheme.is_commercial)
+        named, total = kinds.get(kind, (scheme, 0.0))
+        kinds[kind] = (named, min(1.0, total + probability))
+    return sorted(kinds.values(), key=lambda candidate: -candidate[1])
 
 
 def _best_kana_class_and_scheme(

@@ -318,8 +318,10 @@ class Plate:
     scheme: ColorScheme | None = None
     confidence: float = 1.0
     """How sure the reader is of the whole plate, in [0, 1]: the product of the field
-    confidences and, for a detected plate, the localizer's score. A cautious estimate of the
-    probability that the plate is read right (docs/models.md, "Plate confidence")."""
+    confidences and, for a detected plate, the localizer's score; the scheme counts with the
+    confidence of its kind (vehicle class and use), not of its picture (:mod:`jlpr.decode`).
+    A cautious estimate of the probability that the plate is read right (docs/models.md,
+    "Plate confidence")."""
     box: Box | None = None
     corners: Quad | None = None
     detection_score: float | None = None

@@ -125,3 +125,28 @@ def test_a_missing_scheme_classifier_leaves_the_scheme_out() -> None:
     decoded = decode_readings(given, 0.3)
     assert decoded.scheme is None and decoded.kana == "さ"
     assert Field.SCHEME not in decoded.confidences
+
+
+def test_a_graphic_plate_and_the_plain_one_of_its_kind_count_as_one_kind() -> None:
+    # Torn between the picture and none: the plate is surely registered and private.
+    scheme = reading(Field.SCHEME, ("private", 0.46), ("graphic", 0.44), ("private_kei", 0.1))
+    decoded = decode_readings(readings(scheme=scheme), 0.3)
+    assert decoded.scheme is ColorScheme.PRIVATE
+    assert abs(decoded.confidences[Field.SCHEME] - 0.9) < 1e-9
+    assert abs(decoded.confidence - 0.9**5) < 1e-9
+
+
+def test_the_kind_of_plate_is_chosen_on_the_sum_over_its_schemes() -> None:
+    # Yellow is the likeliest single scheme, but white registered-private (plain or graphic)
+    # is the likelier kind; the kind's likeliest scheme names it.
+    scheme = reading(Field.SCHEME, ("private_kei", 0.4), ("graphic", 0.31), ("private", 0.29))
+    cls = reading(Field.CLASSIFICATION, ("330", 0.1))  # unreadable: constrains nothing
+    decoded = decode_readings(readings(scheme=scheme, classification=cls), 0.3)
+    assert decoded.scheme is ColorScheme.GRAPHIC
+    assert abs(decoded.confidences[Field.SCHEME] - 0.6) < 1e-9
+
+
+def test_a_kind_below_the_threshold_leaves_the_scheme_unreadable() -> None:
+    scheme = reading(Field.SCHEME, ("private", 0.25), ("commercial", 0.25), ("private_kei", 0.25))
+    decoded = decode_readings(readings(scheme=scheme), 0.3)
+    assert decoded.scheme is None and decoded.confidences[Field.SCHEME] == 0.25
