@@ -10,6 +10,9 @@ folders, and compares it with the product on every ``--test`` folder: calibratio
 (ECE, 15 bins), log loss, and what ``min_confidence`` 0.5 would report. A second table does
 the same for a calibration of the product alone, ``sigmoid(a + b * log product)`` fitted apart
 for crops and for detected plates, which keeps every field's say in the plate's confidence.
+A third calibrates the detection score alone: ``sigmoid(a + b * logit score)`` fitted on
+whether each detected plate matches a labelled one, in place of the raw score in the
+product (the field confidences untouched; crops unchanged).
 
 Every plate the reader finds counts (the reader runs with ``min_confidence`` 0); a plate is
 right when it matches a label and reads its text exactly (``jlpr eval``'s rule). Used in
@@ -56,6 +59,10 @@ class Found:
     product: np.ndarray
     right: np.ndarray
     detected: np.ndarray
+    score: np.ndarray
+    """The detection score (1 for crops)."""
+    matched: np.ndarray
+    """Whether the plate matches a labelled one (read right or not)."""
 
 
 def _text(plate: Plate | None) -> tuple[str | None, ...]:
@@ -68,7 +75,7 @@ def _text(plate: Plate | None) -> tuple[str | None, ...]:
 def collect(reader: PlateReader, spec: str) -> Found:
     directory, _, kind = spec.partition(":")
     evaluation = evaluate(reader, directory, kind=kind or "auto")
-    rows, product, right, detected = [], [], [], []
+    rows, product, right, detected, scores, matched = [], [], [], [], [], []
     for result in evaluation.files:
         for plate, match in zip(result.plates, result.matches, strict=True):
             decoded = decode_readings(plate.readings, reader.min_field_confidence)
@@ -78,6 +85,8 @@ def collect(reader: PlateReader, spec: str) -> Found:
             rows.append(row)
             product.append(plate.confidence)
             detected.append(score is not None)
+            scores.append(score if score is not None else 1.0)
+            matched.append(match is not None)
             if match is None:
                 right.append(False)
             else:
@@ -90,6 +99,8 @@ def collect(reader: PlateReader, spec: str) -> Found:
         np.array(product),
         np.array(right, dtype=bool),
         np.array(detected, dtype=bool),
+        np.array(scores, dtype=np.float64),
+        np.array(matched, dtype=bool),
     )
 
 
@@ -154,6 +165,28 @@ def calibrate_product(found: Found, params: dict[bool, tuple[float, float]]) -> 
     return out
 
 
+def _logit(score: np.ndarray) -> np.ndarray:
+    p = np.clip(score, FLOOR, 1.0 - FLOOR)
+    return np.asarray(np.log(p / (1.0 - p)))
+
+
+def fit_detection(found: list[Found]) -> tuple[float, float]:
+    """``(a, b)`` of ``sigmoid(a + b * logit score)`` = P(the detection is a labelled plate),
+    fitted on the detected plates of ``found``."""
+    scores = np.concatenate([f.score[f.detected] for f in found])
+    matched = np.concatenate([f.matched[f.detected] for f in found])
+    return _fit_line(_logit(scores), matched) if len(matched) else (0.0, 1.0)
+
+
+def calibrate_detection(found: Found, params: tuple[float, float]) -> np.ndarray:
+    a, b = params
+    out: np.ndarray = found.product.copy()
+    chosen = found.detected
+    probability = 1.0 / (1.0 + np.exp(-(a + b * _logit(found.score[chosen]))))
+    out[chosen] = found.product[chosen] / np.clip(found.score[chosen], FLOOR, 1.0) * probability
+    return out
+
+
 def ece(confidence: np.ndarray, right: np.ndarray) -> float:
     return expected_calibration_error(confidence.tolist(), right.tolist(), CALIBRATION_BINS)
 
@@ -192,10 +225,13 @@ def main() -> None:
             for d, (a, b) in product_params.items()
         )
     )
+    detection_params = fit_detection(fitted)
+    print("detection score alone: a {:.2f} b {:.2f}".format(*detection_params))
     tested = [collect(reader, spec) for spec in args.test]
     for title, calibrate in (
         ("fitted", lambda f: 1.0 / (1.0 + np.exp(-(bias + f.features @ weights)))),
         ("product alone", lambda f: calibrate_product(f, product_params)),
+        ("detection score calibrated", lambda f: calibrate_detection(f, detection_params)),
     ):
         print()
         print(f"| folder | plates (right) | ECE product -> {title} | log loss | reported >= 0.5 |")
