@@ -16,8 +16,8 @@ product (the field confidences untouched; crops unchanged).
 
 Every plate the reader finds counts (the reader runs with ``min_confidence`` 0); a plate is
 right when it matches a label and reads its text exactly (``jlpr eval``'s rule). Used in
-docs/models.md ("Tried and not shipped: a plate-level calibration"): it fixes the synthetic
-sets and ruins real-dev, where the kana net is confidently wrong.
+docs/models.md ("Plate confidence: why it stays a product"): the fits fix the synthetic
+sets and report real-dev plates that are confidently misread.
 
 Run (folders from ``jlpr synth``; ``:crop`` reads a folder's images as crops)::
 
