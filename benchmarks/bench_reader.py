@@ -5,7 +5,10 @@ Measures, as medians over ``--repeats`` calls after ``--warmup`` calls:
 * ``read()`` on a 1280 x 720 frame with one plate, everything included (letterbox,
   localizer, NMS, rectification, the field classifiers, decoding), and the localizer alone;
 * ``recognize()`` on one 256 x 128 plate crop;
-* ``PlateReader.from_pretrained(path)``: load time of the saved reader.
+* ``PlateReader.from_pretrained(path)``: load time of the saved reader, in this process
+  (everything already imported) and in fresh processes (``--cold N``, default 3): there the
+  first load also imports what the components need (Ultralytics), after ``import torch``,
+  and the first ``read()`` follows; what a one-off ``jlpr read`` pays on top of Python and torch.
 
 The reader is the one saved in ``--weights DIR``, the bundled one by default, or with
 ``--random`` the default architecture with random weights (the localizer then reports its
@@ -20,9 +23,12 @@ Run: ``python benchmarks/bench_reader.py --random [--sweep]`` or
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -74,6 +80,37 @@ def synthetic_frame(width: int = 1280, height: int = 720) -> ImageArray:
     return frame
 
 
+COLD_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+import torch
+torch.set_num_threads(int(sys.argv[3]))
+imported = time.perf_counter()
+from jlpr import PlateReader
+from jlpr.image import load_image
+reader = PlateReader.from_pretrained(sys.argv[1] or None, device=sys.argv[2])
+loaded = time.perf_counter()
+image = load_image(sys.argv[4]) if sys.argv[4] else None
+if image is not None:
+    reader.read(image)
+read = time.perf_counter()
+print(json.dumps({"torch": imported - started, "load": loaded - imported, "read": read - loaded}))
+"""
+
+
+def cold_start(
+    path: Path | None, device: str, threads: int, image: Path | None
+) -> dict[str, float]:
+    """Seconds to import torch, then to import jlpr and load the reader, then to read
+    ``image`` once, in a fresh Python process."""
+    argv = [str(path or ""), device, str(threads), str(image or "")]
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_PROBE, *argv], capture_output=True, text=True, check=True
+    )
+    timings: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return timings
+
+
 def random_reader() -> PlateReader:
     torch.manual_seed(0)
     localizer = YoloPoseLocalizer(min_score=0.0, max_detections=1, min_corner_confidence=0.0)
@@ -112,6 +149,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument(
+        "--cold", type=int, default=3, help="fresh processes timed for the cold load (0: none)"
+    )
+    parser.add_argument(
         "--sweep", action="store_true", help="also time the localizer at several scales/sizes"
     )
     args = parser.parse_args()
@@ -132,11 +172,22 @@ def main() -> None:
             1,
         )
         reader = PlateReader.from_pretrained(path, device=args.device)
+        threads = torch.get_num_threads()
+        cold_runs = [cold_start(path, args.device, threads, args.image) for _ in range(args.cold)]
     if args.min_scale is not None:
         reader.localizer.min_scale = args.min_scale  # type: ignore[union-attr]
         label += f", min_scale {args.min_scale:g}"
     print(f"reader: {label}: {reader!r}")
     print(f"load   from_pretrained            {load_ms:8.1f} ms")
+    if cold_runs:
+        medians = {
+            key: 1000.0 * statistics.median(r[key] for r in cold_runs) for key in cold_runs[0]
+        }
+        first_read = f", then first read {medians['read']:.0f} ms" if args.image else ""
+        print(
+            f"cold   from_pretrained            {medians['load']:8.1f} ms  (fresh process, "
+            f"{len(cold_runs)} runs; after import torch {medians['torch']:.0f} ms{first_read})"
+        )
 
     frame = load_image(args.image) if args.image else synthetic_frame()
     if args.resize:

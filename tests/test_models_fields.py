@@ -7,6 +7,9 @@ import itertools
 import json
 import math
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +35,7 @@ from jlpr.models.calibration import (
     fit_temperature,
     negative_log_likelihood,
 )
-from jlpr.models.fields import MODEL_FILE, default_region
+from jlpr.models.fields import MODEL_FILE, crop_regions, crop_regions_batch, default_region
 from jlpr.models.slots import (
     BLANK,
     CLASSIFICATION_LABELS,
@@ -424,3 +427,46 @@ def test_ece_is_the_weighted_gap_between_confidence_and_accuracy() -> None:
     assert expected_calibration_error([0.8] * 10, [True] * 8 + [False] * 2) == pytest.approx(0.0)
     assert expected_calibration_error([1.0] * 4, [True, False] * 2) == pytest.approx(0.5)
     assert expected_calibration_error([0.0, 1.0], [False, True]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("sampling", [0, 1, 2])
+@pytest.mark.parametrize("size", [(112, 48), (48, 48), (64, 32)])
+def test_the_pure_torch_cut_is_torchvisions_roi_align(sampling: int, size: tuple[int, int]) -> None:
+    # Reading cuts with crop_regions, training with crop_regions_batch (roi_align): the nets
+    # must see the same pixels. Boxes of every size, some reaching out of the image.
+    generator = torch.Generator().manual_seed(sampling * 100 + size[0])
+    for _ in range(20):
+        height = int(torch.randint(8, 140, (1,), generator=generator))
+        width = int(torch.randint(8, 300, (1,), generator=generator))
+        images = torch.rand(5, 3, height, width, generator=generator) * 255.0
+        x0 = torch.rand(5, generator=generator) * width * 0.6 - 3.0
+        y0 = torch.rand(5, generator=generator) * height * 0.6 - 3.0
+        box_w = torch.rand(5, generator=generator) * width * 0.8 + 1.0
+        box_h = torch.rand(5, generator=generator) * height * 0.8 + 1.0
+        boxes = torch.stack([x0, y0, x0 + box_w, y0 + box_h], dim=1)
+        torch.testing.assert_close(
+            crop_regions(images, boxes, size, sampling),
+            crop_regions_batch(images, boxes, size, sampling),
+            rtol=0.0,
+            atol=0.05,  # float rounding on a 0..255 scale
+        )
+
+
+def test_reading_does_not_import_torchvision() -> None:
+    # torchvision.ops imports torch._dynamo: about 1.3 s of every cold start of `jlpr read`.
+    probe = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        from jlpr import PlateReader
+        reader = PlateReader.from_pretrained()
+        reader.read(np.full((360, 640, 3), 128, dtype=np.uint8))
+        reader.recognize(np.full((64, 128, 3), 200, dtype=np.uint8))
+        print(sorted(m for m in ("torchvision", "torch._dynamo") if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
