@@ -35,7 +35,7 @@ from jlpr.models.calibration import (
     fit_temperature,
     negative_log_likelihood,
 )
-from jlpr.models.fields import MODEL_FILE, crop_regions, crop_regions_batch, default_region
+from jlpr.models.fields import MODEL_FILE, crop_region, crop_regions, default_region
 from jlpr.models.slots import (
     BLANK,
     CLASSIFICATION_LABELS,
@@ -431,9 +431,11 @@ def test_ece_is_the_weighted_gap_between_confidence_and_accuracy() -> None:
 
 @pytest.mark.parametrize("sampling", [0, 1, 2])
 @pytest.mark.parametrize("size", [(112, 48), (48, 48), (64, 32)])
-def test_the_pure_torch_cut_is_torchvisions_roi_align(sampling: int, size: tuple[int, int]) -> None:
-    # Reading cuts with crop_regions, training with crop_regions_batch (roi_align): the nets
-    # must see the same pixels. Boxes of every size, some reaching out of the image.
+def test_reading_cuts_one_crop_as_training_cuts_a_batch(
+    sampling: int, size: tuple[int, int]
+) -> None:
+    # Reading cuts with crop_region (no torchvision), training with crop_regions (roi_align):
+    # the nets must see the same pixels. Boxes of every size, some reaching out of the image.
     generator = torch.Generator().manual_seed(sampling * 100 + size[0])
     for _ in range(20):
         height = int(torch.randint(8, 140, (1,), generator=generator))
@@ -444,12 +446,12 @@ def test_the_pure_torch_cut_is_torchvisions_roi_align(sampling: int, size: tuple
         box_w = torch.rand(5, generator=generator) * width * 0.8 + 1.0
         box_h = torch.rand(5, generator=generator) * height * 0.8 + 1.0
         boxes = torch.stack([x0, y0, x0 + box_w, y0 + box_h], dim=1)
-        torch.testing.assert_close(
-            crop_regions(images, boxes, size, sampling),
-            crop_regions_batch(images, boxes, size, sampling),
-            rtol=0.0,
-            atol=0.05,  # float rounding on a 0..255 scale
-        )
+        batch = crop_regions(images, boxes, size, sampling)
+        for image, box, expected in zip(images, boxes.tolist(), batch, strict=True):
+            alone = crop_region(image, (box[0], box[1], box[2], box[3]), size, sampling)
+            assert alone.shape == (1, 3, size[1], size[0])
+            # float rounding on a 0..255 scale
+            torch.testing.assert_close(alone[0], expected, rtol=0.0, atol=0.05)
 
 
 def test_reading_does_not_import_torchvision() -> None:

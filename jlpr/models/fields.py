@@ -22,6 +22,7 @@ seed, metrics) and records their SHA-256.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -394,36 +395,6 @@ class FieldNet(nn.Module):
         return logits.view(-1, self.slots, self.classes)
 
 
-def _resampling(
-    start: torch.Tensor, length: torch.Tensor, size: int, grid: int, extent: int
-) -> torch.Tensor:
-    """``(B, size, extent)`` matrices: row ``j`` averages ``grid`` bilinear samples, evenly
-    spread over output bin ``j`` of the span ``start`` .. ``start + length`` of an axis of
-    ``extent`` pixels; the samples and edge rules of ``roi_align(aligned=True)``."""
-    steps = torch.arange(size * grid, dtype=start.dtype, device=start.device) + 0.5
-    # Pixel centres sit at integer coordinates (aligned=True): the span starts half a pixel left.
-    positions = (start - 0.5)[:, None] + (length / (size * grid))[:, None] * steps
-    inside = ((positions >= -1.0) & (positions <= extent)).to(start.dtype)
-    positions = positions.clamp(0.0, extent - 1.0)
-    pixels = torch.arange(extent, dtype=start.dtype, device=start.device)
-    # The bilinear weight of pixel p for a sample at x is max(0, 1 - |x - p|).
-    weights = (1.0 - (positions[..., None] - pixels).abs()).clamp_(min=0.0) * inside[..., None]
-    return weights.view(len(start), size, grid, extent).mean(dim=2)
-
-
-def _sampling_grid(
-    boxes: torch.Tensor, input_size: tuple[int, int], sampling: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Samples per output pixel along y and x for each box (``roi_align``'s rule)."""
-    width, height = input_size
-    if sampling > 0:
-        fixed = torch.full((len(boxes),), sampling, dtype=torch.int64, device=boxes.device)
-        return fixed, fixed
-    grid_y = torch.ceil((boxes[:, 3] - boxes[:, 1]) / height).to(torch.int64).clamp(min=1)
-    grid_x = torch.ceil((boxes[:, 2] - boxes[:, 0]) / width).to(torch.int64).clamp(min=1)
-    return grid_y, grid_x
-
-
 def crop_regions(
     images: torch.Tensor, boxes: torch.Tensor, input_size: tuple[int, int], sampling: int = 0
 ) -> torch.Tensor:
@@ -432,39 +403,69 @@ def crop_regions(
     ``images`` is ``(B, 3, H, W)`` float, ``boxes`` ``(B, 4)`` ``(x0, y0, x1, y1)`` in pixels
     of those images (corner-origin convention of :mod:`jlpr.interfaces`), ``input_size``
     ``(width, height)``. Each output pixel averages ``sampling`` x ``sampling`` bilinear
-    samples of its bin; ``0`` takes ``ceil(box / output)`` per axis, so shrinking does not
-    alias and enlarging stays plain bilinear. This is torchvision's ``roi_align`` with
-    ``aligned=True``, written as two small matrix products so that reading does not import
-    torchvision (whose ``ops`` import ``torch._dynamo``: about 1.3 s of a cold start);
-    :func:`crop_regions_batch` computes the same with torchvision's kernel, faster on the
-    large batches of training. A box of zero width or height is sampled once, where
-    ``roi_align`` returns zeros.
+    samples of its bin (torchvision's ``roi_align``, ``aligned=True``); ``0`` takes
+    ``ceil(box / output)`` per axis, so shrinking does not alias and enlarging stays plain
+    bilinear. Training cuts its batches here; reading cuts one crop at a time with
+    :func:`crop_region`, which computes the same without torchvision (imported here on first
+    use: its ``ops`` import ``torch._dynamo``, about 1.3 s of a cold start).
     """
-    width, height = input_size
-    channels, image_h, image_w = images.shape[1:]
-    grid_y, grid_x = _sampling_grid(boxes, input_size, sampling)
-    out = images.new_empty((len(boxes), channels, height, width))
-    for gy, gx in torch.unique(torch.stack([grid_y, grid_x], dim=1), dim=0).tolist():
-        chosen = ((grid_y == gy) & (grid_x == gx)).nonzero().squeeze(1)
-        x0, y0, x1, y1 = boxes[chosen].unbind(1)
-        rows = _resampling(y0, y1 - y0, height, gy, image_h)
-        columns = _resampling(x0, x1 - x0, width, gx, image_w)
-        out[chosen] = rows[:, None] @ images[chosen] @ columns.transpose(1, 2)[:, None]
-    return out
-
-
-def crop_regions_batch(
-    images: torch.Tensor, boxes: torch.Tensor, input_size: tuple[int, int], sampling: int = 0
-) -> torch.Tensor:
-    """:func:`crop_regions` by torchvision's ``roi_align`` kernel (imported on first use):
-    2-4x faster on training batches of hundreds of crops, the same values to float rounding."""
-    from torchvision.ops import roi_align  # slow to import: see crop_regions
+    from torchvision.ops import roi_align
 
     width, height = input_size
     index = torch.arange(len(boxes), dtype=boxes.dtype, device=boxes.device)[:, None]
     rois = torch.cat([index, boxes], dim=1)
     ratio = sampling if sampling > 0 else -1
     out: torch.Tensor = roi_align(images, rois, (height, width), 1.0, ratio, True)
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _resampling(start: float, length: float, size: int, grid: int, extent: int) -> torch.Tensor:
+    """``(size, extent)`` matrix: row ``j`` averages ``grid`` bilinear samples evenly spread
+    over output bin ``j`` of the span ``start`` .. ``start + length`` of an axis of ``extent``
+    pixels, with ``roi_align``'s samples and edge rules (``aligned=True``).
+
+    Cached (never modify the result): the reader's crops all have the canonical size, so each
+    field asks for the same two matrices every time (10 for the five fields; at most 32 are
+    kept).
+    """
+    samples = size * grid
+    # Pixel centres sit at integer coordinates (aligned): the span starts half a pixel left.
+    positions = (start - 0.5) + (length / samples) * (np.arange(samples) + 0.5)
+    inside = (positions >= -1.0) & (positions <= extent)
+    positions = np.clip(positions, 0.0, extent - 1.0)
+    low = positions.astype(np.int64)  # floor: the positions are >= 0 now
+    high = np.minimum(low + 1, extent - 1)
+    upper = (positions - low) * inside
+    # Sample i adds to output row i // grid, at its two pixels, a grid-th of its weights.
+    row_start = (np.arange(samples) // grid) * extent
+    flat = np.bincount(
+        np.concatenate([row_start + low, row_start + high]),
+        weights=np.concatenate([inside - upper, upper]) / grid,  # 1 - fraction | fraction
+        minlength=size * extent,
+    )
+    return torch.from_numpy(flat.astype(np.float32).reshape(size, extent))
+
+
+def crop_region(
+    image: torch.Tensor,
+    box: tuple[float, float, float, float],
+    input_size: tuple[int, int],
+    sampling: int = 0,
+) -> torch.Tensor:
+    """:func:`crop_regions` of one ``(3, H, W)`` float image and one pixel ``box``, as a
+    ``(1, 3, height, width)`` tensor: two small matrix products, no torchvision."""
+    width, height = input_size
+    x0, y0, x1, y1 = (float(np.float32(v)) for v in box)  # roi_align's float32 box
+    if sampling > 0:
+        grid_y = grid_x = sampling
+    else:  # roi_align's rule, in its float32 arithmetic
+        grid_y = max(1, math.ceil(np.float32(y1 - y0) / np.float32(height)))
+        grid_x = max(1, math.ceil(np.float32(x1 - x0) / np.float32(width)))
+    image_h, image_w = image.shape[-2:]
+    rows = _resampling(y0, y1 - y0, height, grid_y, image_h).to(image.device)
+    columns = _resampling(x0, x1 - x0, width, grid_x, image_w).to(image.device)
+    out: torch.Tensor = (rows @ image @ columns.T)[None]
     return out
 
 
@@ -534,8 +535,8 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
 
         ``images`` is ``(B, 3, H, W)`` float with values 0..255 on :attr:`device`;
         ``regions`` ``(B, 4)`` normalised boxes (training jitters them), the configured
-        region when ``None``. Cut with :func:`crop_regions_batch` (training's batches; it
-        imports torchvision), which gives what reading's :func:`crop_regions` gives.
+        region when ``None``. Cut with :func:`crop_regions` (training's batches; it imports
+        torchvision), which gives what reading's :func:`crop_region` gives.
         """
         height, width = images.shape[-2:]
         if regions is None:
@@ -544,15 +545,13 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         scale = torch.tensor(
             [width, height, width, height], dtype=images.dtype, device=images.device
         )
-        crops = crop_regions_batch(
-            images, regions * scale, self.config.input_size, self.config.sampling
-        )
+        crops = crop_regions(images, regions * scale, self.config.input_size, self.config.sampling)
         return crops * self._scale + self._shift
 
     def _cut(self, image: ImageArray) -> torch.Tensor:
         """:meth:`prepare` for one crop, converting only the pixels the region needs.
 
-        The cut (:func:`crop_regions`) reads at most one pixel beyond the box and clamps at
+        The cut (:func:`crop_region`) reads at most one pixel beyond the box and clamps at
         the image border, so a patch one pixel wider than the box (clipped to the image) gives
         exactly what the whole image gives.
         """
@@ -574,11 +573,9 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         right = min(width, math.ceil(box[2]) + 1)
         bottom = min(height, math.ceil(box[3]) + 1)
         patch = torch.from_numpy(np.array(image[top:bottom, left:right]))
-        patch = patch.to(self.device).permute(2, 0, 1)[None].float()
-        shifted = torch.tensor(
-            [[box[0] - left, box[1] - top, box[2] - left, box[3] - top]], device=self.device
-        )
-        crops = crop_regions(patch, shifted, self.config.input_size, self.config.sampling)
+        patch = patch.to(self.device).permute(2, 0, 1).float()
+        shifted = (box[0] - left, box[1] - top, box[2] - left, box[3] - top)
+        crops = crop_region(patch, shifted, self.config.input_size, self.config.sampling)
         return crops * self._scale + self._shift
 
     def readings(self, logits: torch.Tensor) -> list[FieldReading]:
