@@ -72,6 +72,11 @@ def stretch(text: str) -> float:
     return _bounded(text, 0.25, 4.0, "a number from 0.25 to 4")
 
 
+def pixels(text: str) -> float:
+    """A length in pixels, 0 to a million (a plate width)."""
+    return _bounded(text, 0.0, 1e6, "a width in pixels, 0 or more")
+
+
 def rotations(text: str) -> tuple[int, ...]:
     """Comma-separated quarter turns in degrees, each of 0, 90, 180 and 270 at most once
     (the reader's ``rotations``)."""

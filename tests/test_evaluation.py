@@ -278,6 +278,43 @@ def test_jlpr_eval_counts_plates_as_reported_from_the_confidence_it_is_given(
     assert "2" in capsys.readouterr().err
 
 
+def test_jlpr_eval_leaves_plates_narrower_than_min_width_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = eval_json_command(tmp_path)
+    assert main([*common, "--min-width", "110"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    summary = report["summary"]
+    # The misplaced frame's label is 100 px wide: out. Its plate, found elsewhere, matches
+    # no label and stays a false positive; the boxed 128-px plate and the crops stay in.
+    assert (report["min_width"], summary["ignored_plates"]) == (110, 1)
+    assert summary["labelled_plates"] == 3
+    assert summary["exact_match"] == pytest.approx(2 / 3)
+    detection = summary["detection"]
+    assert (detection["positives"], detection["true_positives"]) == (1, 1)
+    assert (detection["false_positives"], detection["false_negatives"]) == (2, 0)
+    assert [(row["min_px"], row["n"]) for row in summary["by_width"]] == [(100, 1), (None, 2)]
+    # A plate found on a left-out label counts neither way: the boxed label out (130 px),
+    # its plate is no longer a true positive, nor a false one.
+    assert main([*common, "--min-width", "130"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["ignored_plates"] == 2 and summary["labelled_plates"] == 2
+    assert summary["detection"]["positives"] == 0
+    assert summary["detection"]["true_positives"] == 0
+    assert summary["detection"]["false_positives"] == 2
+    assert summary["calibration"]["n"] == 4  # the boxed frame's plate is not scored
+    assert main([*common, "--min-width", "-1"]) == 2
+    assert "0 or more" in capsys.readouterr().err
+
+
+def test_jlpr_eval_markdown_names_the_plates_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = eval_json_command(tmp_path)
+    assert main([*common[:-2], "--min-width", "110"]) == 0
+    assert "narrower than 110 px left out: 1" in capsys.readouterr().out
+
+
 def test_jlpr_eval_searches_as_it_is_told(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jlpr._argtypes import add_search_options, probability, rotations, set_search_options
+from jlpr._argtypes import (
+    add_search_options,
+    pixels,
+    probability,
+    rotations,
+    set_search_options,
+)
 
 __all__ = ["register"]
 
@@ -86,6 +92,15 @@ def register(subparsers: Any) -> None:
         help="count a plate as reported from confidence X, 0..1 (default: the reader's own, "
         "usually 0.5; 0 scores everything the reader reads, however unsure)",
     )
+    parser.add_argument(
+        "--min-width",
+        type=pixels,
+        default=0.0,
+        metavar="PX",
+        help="leave labelled plates whose box is narrower than PX pixels out of every figure; "
+        "a plate found on one counts neither as right nor as wrong (default 0: count all; "
+        "e.g. 40 for a held-out set defined as plates of 40 px and more)",
+    )
     add_search_options(parser)
     parser.set_defaults(handler=_run)
 
@@ -106,7 +121,12 @@ def _run(args: argparse.Namespace) -> int:
     for setting in set_search_options(reader, args):
         weights += f", {setting}"
     evaluation = evaluate(
-        reader, args.data, kind=args.kind, match_iou=args.match_iou, weights=weights
+        reader,
+        args.data,
+        kind=args.kind,
+        match_iou=args.match_iou,
+        weights=weights,
+        min_width=args.min_width,
     )
     report = to_json(evaluation) if args.format == "json" else to_markdown(evaluation)
     if args.out is not None:

@@ -134,6 +134,7 @@ class Evaluation:
     match_iou: float
     files: tuple[FileResult, ...]
     summary: dict[str, Any]
+    min_width: float = 0.0
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -226,6 +227,7 @@ def evaluate(
     kind: str = "auto",
     match_iou: float = 0.3,
     weights: str = "",
+    min_width: float = 0.0,
 ) -> Evaluation:
     """Read every labelled image of ``directory`` with ``reader`` and summarise the results.
 
@@ -235,6 +237,9 @@ def evaluate(
         kind: ``"auto"``, ``"crop"`` or ``"frame"`` (see the module documentation).
         match_iou: least IoU between a reported box and a labelled box to match them.
         weights: where the reader came from, for the report.
+        min_width: labelled plates whose box is narrower than this many pixels are left out
+            of every figure, and a plate matched to one counts neither as right nor as wrong
+            (a held-out set defined from a plate size up; 0 counts them all).
     """
     root = Path(directory)
     images = load_labels(root, kind)
@@ -243,8 +248,8 @@ def evaluate(
     threshold = reader.min_confidence
     everything = reader.with_components(min_confidence=0.0)
     results = [_run_one(everything, root, image, threshold, match_iou) for image in images]
-    summary = summarize(results, match_iou)
-    return Evaluation(str(root), weights, threshold, match_iou, tuple(results), summary)
+    summary = summarize(results, match_iou, min_width)
+    return Evaluation(str(root), weights, threshold, match_iou, tuple(results), summary, min_width)
 
 
 def _run_one(
@@ -322,8 +327,16 @@ def _plate_fields(plate: Plate | None) -> dict[str, str | None]:
 # -- summary -----------------------------------------------------------------------------------
 
 
-def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str, Any]:
-    """The report's numbers from per-file results (JSON-ready; ``nan`` where undefined)."""
+def _ignored(label: LabelledPlate, min_width: float) -> bool:
+    """Whether ``label`` is narrower than ``min_width`` (by its box) and so left out."""
+    return label.box is not None and label.box.width < min_width
+
+
+def summarize(
+    results: Sequence[FileResult], match_iou: float = 0.3, min_width: float = 0.0
+) -> dict[str, Any]:
+    """The report's numbers from per-file results (JSON-ready; ``nan`` where undefined);
+    labelled plates narrower than ``min_width`` are left out (see :func:`evaluate`)."""
     truths: dict[str, list[str]] = {f: [] for f in FIELDS}
     predictions: dict[str, list[str | None]] = {f: [] for f in FIELDS}
     exact: list[bool] = []
@@ -331,8 +344,12 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
     confidences: list[float] = []
     correct: list[bool] = []
     by_width: list[_Labelled] = []
+    ignored = 0
     for result in results:
         for index, label in enumerate(result.image.plates):
+            if _ignored(label, min_width):
+                ignored += 1
+                continue
             plate = result.plate_for(index)
             read = _plate_fields(plate)
             by_width.append((label.box.width if label.box else None, label.fields, read))
@@ -346,6 +363,8 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
         for plate, reported, match in zip(
             result.plates, result.reported, result.matches, strict=True
         ):
+            if match is not None and _ignored(result.image.plates[match], min_width):
+                continue
             if reported:
                 right = match is not None and _exact(
                     result.image.plates[match].fields, _plate_fields(plate)
@@ -360,6 +379,8 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
         "frames": sum(r.image.kind is ImageKind.FRAME for r in results),
         "errors": sum(r.error is not None for r in results),
         "labelled_plates": labelled,
+        "min_width": min_width,
+        "ignored_plates": ignored,
         "negative_images": sum(not r.image.plates for r in results),
         "fields": {
             name: {
@@ -372,7 +393,7 @@ def summarize(results: Sequence[FileResult], match_iou: float = 0.3) -> dict[str
         "exact_match": sum(exact) / labelled if labelled else math.nan,
         "unreadable_rate": unreadable / labelled if labelled else math.nan,
         "by_width": _by_width(by_width),
-        "detection": _detection(results, match_iou),
+        "detection": _detection(results, match_iou, min_width),
         "false_positives_on_negatives": sum(
             sum(r.reported) for r in results if not r.image.plates and r.error is None
         ),
@@ -434,8 +455,11 @@ def _by_width(plates: Sequence[_Labelled]) -> list[dict[str, Any]]:
     return rows
 
 
-def _detection(results: Sequence[FileResult], match_iou: float) -> dict[str, Any]:
-    """Detection numbers over frames whose labels all have boxes, and negative frames."""
+def _detection(
+    results: Sequence[FileResult], match_iou: float, min_width: float = 0.0
+) -> dict[str, Any]:
+    """Detection numbers over frames whose labels all have boxes, and negative frames;
+    labels narrower than ``min_width`` and the plates matched to them are left out."""
     frames = [
         r
         for r in results
@@ -443,8 +467,12 @@ def _detection(results: Sequence[FileResult], match_iou: float) -> dict[str, Any
         and r.error is None
         and all(label.box is not None for label in r.image.plates)
     ]
-    positives = sum(len(r.image.plates) for r in frames)
-    true_positives = sum(m is not None for r in frames for m in r.matches)
+    positives = sum(not _ignored(label, min_width) for r in frames for label in r.image.plates)
+    true_positives = sum(
+        m is not None and not _ignored(r.image.plates[m], min_width)
+        for r in frames
+        for m in r.matches
+    )
     false_positives = sum(
         reported and m is None
         for r in frames
@@ -459,20 +487,27 @@ def _detection(results: Sequence[FileResult], match_iou: float) -> dict[str, Any
         "false_negatives": positives - true_positives,
         "precision": precision,
         "recall": recall,
-        "ap50": metrics.average_precision(_scored(frames, 0.5), positives),
-        "ap_match_iou": metrics.average_precision(_scored(frames, match_iou), positives),
+        "ap50": metrics.average_precision(_scored(frames, 0.5, min_width), positives),
+        "ap_match_iou": metrics.average_precision(_scored(frames, match_iou, min_width), positives),
     }
 
 
-def _scored(frames: Sequence[FileResult], iou: float) -> list[tuple[float, bool]]:
-    """``(detection score, true positive)`` for every plate found in ``frames``."""
+def _scored(
+    frames: Sequence[FileResult], iou: float, min_width: float = 0.0
+) -> list[tuple[float, bool]]:
+    """``(detection score, true positive)`` for every plate found in ``frames``, but those
+    matched to a label narrower than ``min_width``."""
     scored = []
     for result in frames:
         ranked = sorted(result.plates, key=lambda p: -(p.detection_score or 0.0))
-        truths = [label.box for label in result.image.plates if label.box is not None]
-        matches = metrics.match_boxes([_box_of(p) for p in ranked], truths, iou)
+        labels = [label for label in result.image.plates if label.box is not None]
+        matches = metrics.match_boxes(
+            [_box_of(p) for p in ranked], [label.box for label in labels if label.box], iou
+        )
         scored += [
-            (p.detection_score or 0.0, m is not None) for p, m in zip(ranked, matches, strict=True)
+            (p.detection_score or 0.0, m is not None)
+            for p, m in zip(ranked, matches, strict=True)
+            if m is None or not _ignored(labels[m], min_width)
         ]
     return scored
 
@@ -519,6 +554,7 @@ def to_json(evaluation: Evaluation) -> str:
         "weights": evaluation.weights,
         "min_confidence": evaluation.min_confidence,
         "match_iou": evaluation.match_iou,
+        "min_width": evaluation.min_width,
         "summary": evaluation.summary,
         "files": files,
     }
@@ -535,7 +571,14 @@ def to_markdown(evaluation: Evaluation) -> str:
         f"{evaluation.min_confidence:g}). {s['images']} images ({s['crops']} crops, "
         f"{s['frames']} frames), {s['labelled_plates']} labelled plates, "
         f"{s['negative_images']} images without a readable plate, {s['errors']} unreadable "
-        "files.",
+        "files."
+        + (
+            f" Labelled plates narrower than {evaluation.min_width:g} px left out: "
+            f"{s['ignored_plates']} (a plate found on one counts neither as right nor as "
+            "wrong)."
+            if evaluation.min_width > 0
+            else ""
+        ),
         "",
         "## Reading",
         "",
