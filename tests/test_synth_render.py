@@ -565,3 +565,14 @@ def test_random_plates_cover_every_class_in_balance() -> None:
     assert all((p.classification or "0")[0].isdigit() for p in plates)
     kana = Counter(p.kana for p in plates if p.scheme is ColorScheme.PRIVATE)
     assert set(kana) == set(allowed_kana(ColorScheme.PRIVATE))
+
+
+def test_the_package_exports_load_on_first_use() -> None:
+    import jlpr.synth as synth
+    from jlpr.synth.render import render_plate as direct
+
+    for name in synth.__all__:
+        assert getattr(synth, name) is not None
+    assert synth.render_plate is direct
+    with pytest.raises(AttributeError, match="no attribute 'not_there'"):
+        _ = synth.not_there

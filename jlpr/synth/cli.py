@@ -201,13 +201,12 @@ def _add_scenes(kinds: argparse._SubParsersAction[Any]) -> None:
         metavar="X",
         help="share of plate scenes built on vehicle photos when there are any (default: 0.7)",
     )
-    from jlpr.synth.scenes import SceneConfig
+    from jlpr.synth import PHOTO_MAX_YAW, SCENE_MAX_PITCH, SCENE_MAX_ROLL, SCENE_MAX_YAW
 
-    pose = SceneConfig().pose
     for name, default, axis in (
-        ("yaw", pose.max_yaw, "the vertical axis (seen from the side)"),
-        ("pitch", pose.max_pitch, "the horizontal axis (seen from above or below)"),
-        ("roll", pose.max_roll, "the line of sight (in-plane rotation)"),
+        ("yaw", SCENE_MAX_YAW, "the vertical axis (seen from the side)"),
+        ("pitch", SCENE_MAX_PITCH, "the horizontal axis (seen from above or below)"),
+        ("roll", SCENE_MAX_ROLL, "the line of sight (in-plane rotation)"),
     ):
         scenes.add_argument(
             f"--max-{name}",
@@ -219,10 +218,10 @@ def _add_scenes(kinds: argparse._SubParsersAction[Any]) -> None:
     scenes.add_argument(
         "--photo-max-yaw",
         type=angle,
-        default=SceneConfig().photo_max_yaw,
+        default=PHOTO_MAX_YAW,
         metavar="DEG",
         help="largest yaw of the plates that replace vehicle photos' plates, in degrees "
-        f"(default: {SceneConfig().photo_max_yaw:g}; --max-yaw is for the other plates)",
+        f"(default: {PHOTO_MAX_YAW:g}; --max-yaw is for the other plates)",
     )
     scenes.set_defaults(handler=_run_scenes)
 

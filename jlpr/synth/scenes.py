@@ -34,6 +34,7 @@ from jlpr import layout
 from jlpr.geometry import apply_homography, homography
 from jlpr.layout import CANONICAL_SIZE
 from jlpr.rectify import PerspectiveRectifier
+from jlpr.synth import PHOTO_MAX_YAW, SCENE_MAX_PITCH, SCENE_MAX_ROLL, SCENE_MAX_YAW
 from jlpr.synth.backgrounds import (
     car_paint,
     clutter,
@@ -655,10 +656,12 @@ class SceneConfig:
     plate_width: tuple[float, float] = (0.03, 0.3)
     min_visible: float = 0.6
     pose: DegradationConfig = field(
-        default_factory=lambda: DegradationConfig(max_yaw=50.0, max_pitch=25.0, max_roll=8.0)
+        default_factory=lambda: DegradationConfig(
+            max_yaw=SCENE_MAX_YAW, max_pitch=SCENE_MAX_PITCH, max_roll=SCENE_MAX_ROLL
+        )
     )
     """Pose ranges of pasted plates (only the angle and distance fields are used)."""
-    photo_max_yaw: float = 20.0
+    photo_max_yaw: float = PHOTO_MAX_YAW
     """Largest yaw of a plate that replaces a vehicle photo's plate (pitch and roll stay
     within 10° and 3° there, to fit the photo's box); ``pose.max_yaw`` applies to the others.
     The default keeps photo plates nearly frontal: none is then narrower on screen than 1.4:1."""

@@ -37,7 +37,6 @@ from typing import Any
 
 from jlpr.errors import ConfigError
 from jlpr.pretrained import sha256_file
-from jlpr.synth.datasets import scene_dataset_recipe
 
 __all__ = ["TrainingResult", "add_parser", "train_localizer"]
 
@@ -346,6 +345,8 @@ def _resolve_data(data: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     the YAML; the copy pins it to the dataset's own folder.
     """
     from ultralytics.utils import YAML
+
+    from jlpr.synth.datasets import scene_dataset_recipe
 
     source = data / "data.yaml" if data.is_dir() else data
     if not source.is_file():

@@ -41,7 +41,6 @@ import numpy.typing as npt
 
 from jlpr._argtypes import count, positive_int
 from jlpr.errors import ConfigError
-from jlpr.synth.datasets import scene_dataset_recipe
 
 __all__ = ["RefinerTrainConfig", "add_parser", "make_windows", "train_refiner"]
 
@@ -243,6 +242,7 @@ def train_refiner(config: RefinerTrainConfig, log: TextIO | None = None) -> dict
     import torch.nn.functional as F
 
     from jlpr.models.refiner import CornerNet, RefiningRectifier, to_tensor
+    from jlpr.synth.datasets import scene_dataset_recipe
     from jlpr.training.classifiers import _resolve_device
 
     log = log if log is not None else sys.stderr
