@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -150,3 +153,31 @@ def test_the_refiner_refines_with_the_weights_it_has_now() -> None:
     # each side, inner half of it = 0.75x the quad).
     width = refined.points[1][0] - refined.points[0][0]
     assert width == pytest.approx(128.0 * 0.75 * 0.75, rel=1e-3)
+
+
+def test_nets_made_in_inference_mode_are_run_as_they_are() -> None:
+    # Inference tensors keep no version counter, so no copy could follow their changes.
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, size=(128, 256, 3), dtype=np.uint8)
+    with torch.inference_mode():
+        torch.manual_seed(0)
+        classifier = CnnFieldClassifier.create(Field.KANA)
+        inside = classifier.classify(image)
+        refiner = RefiningRectifier()
+        start = Quad.from_points([(60.0, 30.0), (196.0, 30.0), (196.0, 98.0), (60.0, 98.0)])
+        refined_inside = refiner.refine(image, start)
+    assert InferenceCopy().of(classifier.net) is classifier.net
+    outside = classifier.classify(image)
+    assert (outside.value, outside.confidence) == (inside.value, inside.confidence)
+    assert refiner.refine(image, start) == refined_inside
+
+
+def test_a_classifier_that_has_read_still_copies_and_pickles() -> None:
+    torch.manual_seed(0)
+    classifier = CnnFieldClassifier.create(Field.OFFICE)
+    image = np.random.default_rng(2).integers(0, 256, size=(128, 256, 3), dtype=np.uint8)
+    first = classifier.classify(image)  # the inference copy exists now
+    for twin in (copy.deepcopy(classifier), pickle.loads(pickle.dumps(classifier))):
+        again = twin.classify(image)
+        assert again.value == first.value
+        assert again.confidence == pytest.approx(first.confidence, rel=1e-5)

@@ -12,6 +12,7 @@ out a fast copy and makes it again whenever the net changes in place.
 from __future__ import annotations
 
 import copy
+import threading
 
 import torch
 from torch import nn
@@ -56,7 +57,9 @@ class InferenceCopy:
     batch norms folded (:func:`fold_batch_norms`) that runs on channels-last tensors, made
     again when the net is another object or any of its parameters or buffers changed in place
     since (an optimiser step, ``load_state_dict``, batch-norm statistics). Replacing a
-    parameter *object* inside the net is not noticed; assign a new net instead.
+    parameter *object* inside the net is not noticed; assign a new net instead. A net made
+    under ``torch.inference_mode()`` holds inference tensors, which keep no version counter:
+    it is run as it is.
     """
 
     def __init__(self) -> None:
@@ -64,18 +67,30 @@ class InferenceCopy:
         self._folded: nn.Module | None = None
         self._tensors: list[torch.Tensor] = []
         self._versions: list[int] = []
+        self._trackable = False
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Copies and pickles start with an empty cache (a lock cannot be pickled)."""
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
 
     def of(self, net: nn.Module) -> nn.Module:
         """The module that computes what ``net`` computes, as fast as this class can make it."""
         if net.training:
             return net
-        if (
-            net is not self._source
-            or self._folded is None
-            or [tensor._version for tensor in self._tensors] != self._versions
-        ):
-            self._folded = _ChannelsLast(fold_batch_norms(net))
-            self._source = net
-            self._tensors = [*net.parameters(), *net.buffers()]
-            self._versions = [tensor._version for tensor in self._tensors]
-        return self._folded
+        with self._lock:  # readers shared between threads
+            if net is not self._source:
+                self._source, self._folded = net, None
+                self._tensors = [*net.parameters(), *net.buffers()]
+                self._trackable = not any(tensor.is_inference() for tensor in self._tensors)
+            if not self._trackable:
+                return net
+            versions = [tensor._version for tensor in self._tensors]
+            folded = self._folded
+            if folded is None or versions != self._versions:
+                folded = _ChannelsLast(fold_batch_norms(net))
+                self._folded, self._versions = folded, versions
+            return folded
