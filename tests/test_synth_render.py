@@ -572,6 +572,7 @@ def test_the_package_exports_load_on_first_use() -> None:
     from jlpr.synth.render import render_plate as direct
 
     for name in synth.__all__:
+        assert name in dir(synth)
         assert getattr(synth, name) is not None
     assert synth.render_plate is direct
     with pytest.raises(AttributeError, match="no attribute 'not_there'"):
