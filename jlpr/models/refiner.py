@@ -253,11 +253,11 @@ class RefiningRectifier(Rectifier, Configurable):
         points = np.asarray(quad.points, dtype=np.float64)
         if self.iterations == 0:
             return None
+        net = self._inference.of(self.net)
         for _ in range(self.iterations):
             window = window_around(points, self.margin)
             crop = cut_window(image, window, self.input_size)
             with torch.inference_mode():
-                net = self._inference.of(self.net)
                 predicted = net(to_tensor(crop[None], self.device))[0].cpu().numpy()
             lo, hi = -_MAX_OUTSIDE_WINDOW, 1.0 + _MAX_OUTSIDE_WINDOW
             if not np.all(np.isfinite(predicted)) or predicted.min() < lo or predicted.max() > hi:

@@ -8,8 +8,9 @@ extra (``pip install "jlpr[train]"``); never torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from jlpr._exports import load_export
 
 if TYPE_CHECKING:
     from jlpr.synth.fonts import (
@@ -60,12 +61,7 @@ def __dir__() -> list[str]:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return load_export(globals(), _EXPORTS, name)
 
 
 __all__ = [
