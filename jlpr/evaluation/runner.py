@@ -500,14 +500,12 @@ def _scored(
     scored = []
     for result in frames:
         ranked = sorted(result.plates, key=lambda p: -(p.detection_score or 0.0))
-        labels = [label for label in result.image.plates if label.box is not None]
-        matches = metrics.match_boxes(
-            [_box_of(p) for p in ranked], [label.box for label in labels if label.box], iou
-        )
+        truths = [label.box for label in result.image.plates if label.box is not None]
+        matches = metrics.match_boxes([_box_of(p) for p in ranked], truths, iou)
         scored += [
             (p.detection_score or 0.0, m is not None)
             for p, m in zip(ranked, matches, strict=True)
-            if m is None or not _ignored(labels[m], min_width)
+            if m is None or truths[m].width >= min_width
         ]
     return scored
 
