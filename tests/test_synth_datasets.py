@@ -296,6 +296,33 @@ def test_progress_bar_reports_counts_when_asked() -> None:
     assert "3/3" in stream.getvalue() and stream.getvalue().endswith("\n")
 
 
+def test_progress_to_a_log_is_a_plain_line_now_and_then() -> None:
+    import io
+
+    # Not a terminal: no redrawn bar, a line per interval (0 here: every update but the last).
+    stream = io.StringIO()
+    bar = Progress(3, "data train", stream=stream, interval=0.0)
+    for _ in range(3):
+        bar.update()
+    bar.close()
+    lines = stream.getvalue().splitlines(keepends=True)
+    assert [line.split(" ")[:3] for line in lines] == [
+        ["data", "train:", "1/3"],
+        ["data", "train:", "2/3"],
+    ]
+    assert all(line.endswith("\n") and "\r" not in line for line in lines)
+    # A short step under the default interval (a minute) writes nothing; asked not to, nothing.
+    for enabled in (None, False):
+        quiet = io.StringIO()
+        bar = Progress(
+            3, "x", enabled=enabled, stream=quiet, interval=60.0 if enabled is None else 0.0
+        )
+        for _ in range(3):
+            bar.update()
+        bar.close()
+        assert quiet.getvalue() == ""
+
+
 def test_scene_poses_come_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "flat"
     args = ["scenes", "--n", "4", "--out", str(out), "--no-vehicles", "--val", "0"]

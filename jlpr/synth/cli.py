@@ -110,7 +110,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--no-progress",
         dest="progress",
         action="store_false",
-        help="never show the progress bar (default: shown when stderr is a terminal)",
+        help="never show progress (default: a bar when stderr is a terminal, else a line a minute)",
     )
 
 

@@ -72,21 +72,34 @@ def item_rng(seed: int, index: int) -> np.random.Generator:
 
 
 class Progress:
-    """A minimal progress bar on stderr: count, rate and time left, redrawn at most 10x/s.
+    """Progress on stderr: count, rate and time left.
 
-    Shown when ``enabled`` is True, or when it is None and stderr is a terminal.
+    On a terminal (or with ``enabled`` True) a bar redrawn in place at most 10x/s. Written to
+    a file or pipe (``enabled`` None and the stream not a terminal: a training run's log, a
+    job under ``nohup``), a plain line every ``interval`` seconds instead, so that a log shows
+    how far a long step has got without filling up with redrawn bars. ``enabled`` False
+    shows nothing.
     """
 
     def __init__(
-        self, total: int, label: str, *, enabled: bool | None = None, stream: TextIO | None = None
+        self,
+        total: int,
+        label: str,
+        *,
+        enabled: bool | None = None,
+        stream: TextIO | None = None,
+        interval: float = 60.0,
     ) -> None:
         self.total = total
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
+        terminal = self.stream.isatty()
+        self.enabled = terminal if enabled is None else enabled
+        self.lines = enabled is None and not terminal
+        self.interval = interval
         self.done = 0
         self.start = time.monotonic()
-        self._drawn = 0.0
+        self._drawn = 0.0 if self.enabled else self.start
 
     def update(self, count: int = 1) -> None:
         self.done += count
@@ -94,18 +107,22 @@ class Progress:
         if self.enabled and (now - self._drawn >= 0.1 or self.done >= self.total):
             self._drawn = now
             self._draw(now)
+        elif self.lines and now - self._drawn >= self.interval and self.done < self.total:
+            self._drawn = now
+            self.stream.write(f"{self.label}: {self._counts(now)}\n")
+            self.stream.flush()
 
-    def _draw(self, now: float) -> None:
+    def _counts(self, now: float) -> str:
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else 0.0
+        return f"{self.done}/{self.total} {rate:.1f}/s left {int(left) // 60}:{int(left) % 60:02d}"
+
+    def _draw(self, now: float) -> None:
         width = 24
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "." * (width - filled)
-        self.stream.write(
-            f"\r{self.label} [{bar}] {self.done}/{self.total} {rate:.1f}/s "
-            f"left {int(left) // 60}:{int(left) % 60:02d}"
-        )
+        self.stream.write(f"\r{self.label} [{bar}] {self._counts(now)}")
         self.stream.flush()
 
     def close(self) -> None:
