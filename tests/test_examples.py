@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 from jlpr import Field
 from tests.components import AnswerFileClassifier, make_reader, scene
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from tests.scripts import EXAMPLES, load_script
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / f"{name}.py")
 
 
 def test_custom_classifier_example_swaps_the_office_classifier_in_one_line() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,17 +10,12 @@ from types import ModuleType
 import pytest
 
 from jlpr.synth.cli import main as synth_main
-
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "compare_frame_corners.py"
+from tests.scripts import TOOLS, load_script
 
 
 @pytest.fixture(scope="module")
 def tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compare_frame_corners", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOLS / "compare_frame_corners.py")
 
 
 def test_widths_fall_in_their_bins(tool: ModuleType) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 import pytest
 import torch
 
 from jlpr.pretrained import CONFIG_NAME, bundled_weights_dir
-from tests.test_tools_measure_localizer import TOOL
+from tests.scripts import TOOLS, load_script
 
 pytestmark = pytest.mark.skipif(
     not (bundled_weights_dir() / CONFIG_NAME).is_file(),
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.skipif(
 def test_the_table_has_a_row_per_cut_and_reads_the_close_ups_only_with_the_view(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = TOOL.with_name("measure_close_ups.py")
-    spec = importlib.util.spec_from_file_location("measure_close_ups", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    path = TOOLS / "measure_close_ups.py"
+    module = load_script(path)
     torch.set_num_threads(1)
     monkeypatch.setattr(sys, "argv", [str(path)])
     module.main()

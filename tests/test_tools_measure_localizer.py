@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from jlpr.types import Box
-
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "measure_localizer_sizes.py"
+from tests.scripts import TOOLS, load_script
 
 
 @pytest.fixture(scope="module")
 def tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("measure_localizer_sizes", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOLS / "measure_localizer_sizes.py")
 
 
 BIG = Box(100.0, 100.0, 150.0, 125.0)  # 50 px wide

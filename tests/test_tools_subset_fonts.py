@@ -3,24 +3,18 @@ character the plates need, at a fraction of the size."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from jlpr.synth.fonts import REQUIRED_CHARS, covers, find_japanese_fonts
-
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "subset_fonts.py"
+from tests.scripts import TOOLS, load_script
 
 
 def _tool() -> ModuleType:
     pytest.importorskip("fontTools")
-    spec = importlib.util.spec_from_file_location("subset_fonts", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOLS / "subset_fonts.py")
 
 
 @pytest.mark.parametrize("name", ["IPAexGothic", "Noto Sans CJK JP Regular"])
