@@ -12,7 +12,10 @@ half the inputs of the kana, region-name and classification nets with a patch pa
 over, ``--erase kana=0.5,office=0.5,classification=0.5`` (the default),
 inputs seen through random filters, ``--random-filter``, or turned, ``--rotate``, both off
 by default; the synthetic data are already degraded), no label smoothing (it would blur
-the confidences that temperature scaling then calibrates). After each epoch it prints
+the confidences that temperature scaling then calibrates). A text field an occluder hides
+is labelled with the text drawn under it (``--hidden drawn``, the default) or as unreadable
+(``--hidden unreadable``): the net's output is then pulled towards uniform there, so that
+it learns to say it cannot read the field instead of guessing it. After each epoch it prints
 per-field accuracy on a validation split generated from other seeds and writes a checkpoint
 with the optimizers' state (``--resume`` continues from it). At the end each field's
 temperature is fitted on one half of the validation split and its calibration measured on
@@ -80,7 +83,13 @@ from jlpr.training import (
     DEFAULT_VERTICAL_BLUR,
     MAX_ROTATE,
 )
-from jlpr.training.data import SampleSource, ShardedDataset, SynthSource, label_columns
+from jlpr.training.data import (
+    UNLABELLED,
+    SampleSource,
+    ShardedDataset,
+    SynthSource,
+    label_columns,
+)
 from jlpr.types import Field
 
 __all__ = [
@@ -116,6 +125,9 @@ _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 _ERASE_AREA = (0.04, 0.2)
 """Share of a net's input that :func:`erase` paints over (drawn evenly)."""
+HIDDEN_CHOICES = ("drawn", "unreadable")
+"""How a text field an occluder hides is labelled (``--hidden``): with the text drawn under
+the occluder, or as unreadable (:data:`~jlpr.training.data.UNLABELLED`)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ class TrainConfig:
     ``workers`` (data-generation processes) to the number of CPUs. ``threads`` sets torch's
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
+    ``hidden`` is one of :data:`HIDDEN_CHOICES` (see the module doc).
     """
 
     out: Path
@@ -156,6 +169,7 @@ class TrainConfig:
     )
     rotate: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ROTATE))
     erase: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ERASE))
+    hidden: str = "drawn"
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -187,6 +201,8 @@ class TrainConfig:
             raise ConfigError(f"fields must name distinct fields, got {self.fields}")
         if self.lr <= 0 or self.weight_decay < 0:
             raise ConfigError("lr must be positive and weight_decay non-negative")
+        if self.hidden not in HIDDEN_CHOICES:
+            raise ConfigError(f"hidden must be one of {HIDDEN_CHOICES}, got {self.hidden!r}")
 
     def epochs_of(self, field_: Field) -> int:
         """The passes ``field_``'s net trains for."""
@@ -235,6 +251,8 @@ class TrainConfig:
             amounts: Mapping[Field, float] = getattr(self, augmentation.name)
             if amounts:
                 recipe[augmentation.name] = {f.value: amount for f, amount in amounts.items()}
+        if self.hidden != "drawn":
+            recipe["hidden"] = self.hidden
         return recipe
 
     def command(self) -> str:
@@ -253,6 +271,7 @@ class TrainConfig:
             if amounts:
                 values = ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())
                 parts += [augmentation.option, values]
+        parts += ["--hidden", self.hidden]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         kana_fonts = kana_font_names()
@@ -308,7 +327,9 @@ def _resolve_device(name: str) -> torch.device:
 
 def _synth_source(config: TrainConfig) -> SynthSource:
     """The default source: synthetic crops drawn with the run's data options."""
-    return SynthSource(config.loose_share, config.plate_width)
+    return SynthSource(
+        config.loose_share, config.plate_width, unlabel_hidden=config.hidden == "unreadable"
+    )
 
 
 def prepare_data(
@@ -724,6 +745,19 @@ def _targets(labels: np.ndarray[Any, Any], field_: Field, device: torch.device) 
     return torch.from_numpy(labels[:, label_columns(field_)].astype(np.int64)).to(device)
 
 
+def field_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over every slot of a batch (``(N, slots, classes)`` logits,
+    ``(N, slots)`` targets); an :data:`~jlpr.training.data.UNLABELLED` slot's target is the
+    uniform distribution, whose cross-entropy is lowest when the net cannot tell."""
+    flat_logits, flat_targets = logits.flatten(0, 1), targets.flatten()
+    unlabelled = flat_targets == UNLABELLED
+    if not bool(unlabelled.any()):
+        return F.cross_entropy(flat_logits, flat_targets)
+    known = F.cross_entropy(flat_logits, flat_targets.clamp(min=0), reduction="none")
+    uniform = -F.log_softmax(flat_logits, dim=-1).mean(dim=-1)
+    return torch.where(unlabelled, uniform, known).mean()
+
+
 def _train_epoch(
     models: Mapping[Field, CnnFieldClassifier],
     data: ShardedDataset,
@@ -763,7 +797,7 @@ def _train_epoch(
                 prepared = augmentation.apply(prepared, amounts.get(field_, 0.0), stream)
             logits = model.net(_channels_last(prepared))
             target = _targets(labels, field_, device)
-            losses[field_] = F.cross_entropy(logits.flatten(0, 1), target.flatten())
+            losses[field_] = field_loss(logits, target)
         for field_ in models:
             schedules[field_].optimizer.zero_grad(set_to_none=True)
         torch.autograd.backward(torch.stack(list(losses.values())).sum())
@@ -799,8 +833,10 @@ def _predict(
 
 
 def _slot_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
-    """Share of samples whose every slot is right (argmax, before the rules)."""
-    return float((logits.argmax(-1) == targets).all(dim=1).float().mean())
+    """Share of the labelled samples whose every slot is right (argmax, before the rules)."""
+    labelled = (targets != UNLABELLED).all(dim=1)
+    right = (logits.argmax(-1) == targets).all(dim=1)
+    return float(right[labelled].float().mean()) if bool(labelled.any()) else math.nan
 
 
 def _truth_text(model: CnnFieldClassifier, row: np.ndarray[Any, Any]) -> str:
@@ -816,8 +852,16 @@ def _field_metrics(
     """Fit the temperature on the first half, measure on the second half.
 
     ``nll`` is the mean NLL of the true label (per slot for slot fields), ``log_loss`` and
-    ``ece`` judge the confidence of the value read (the whole string for slot fields).
+    ``ece`` judge the confidence of the value read (the whole string for slot fields); all
+    of them on the crops that show the field. Where crops hide it (their label is
+    :data:`~jlpr.training.data.UNLABELLED`), ``unlabelled`` counts them among the measured
+    half and ``unlabelled_read`` is the share of those read at a calibrated confidence of
+    0.5 or more (a guess the reader would report).
     """
+    labelled = (rows != UNLABELLED).all(axis=1)
+    measured = np.arange(len(rows)) >= len(rows) // 2
+    hidden_logits = logits[torch.from_numpy(~labelled & measured)]
+    logits, rows = logits[torch.from_numpy(labelled)], rows[labelled]
     targets = torch.from_numpy(rows.astype(np.int64))
     half = len(targets) // 2
     if model.config.slots > 1:
@@ -841,6 +885,10 @@ def _field_metrics(
             held_logits, held_targets, candidate.config.temperature
         )
         metrics[f"log_loss_{name}"] = _log_loss(confidences, correct_values)
+    if len(hidden_logits):
+        guesses = model.with_temperature(temperature).readings(hidden_logits)
+        metrics["unlabelled"] = float(len(guesses))
+        metrics["unlabelled_read"] = float(np.mean([r.confidence >= 0.5 for r in guesses]))
     return temperature, metrics
 
 

@@ -208,6 +208,14 @@ def _add_classifiers(commands: Any) -> None:
         f"of the input; default: {_per_field_text(DEFAULT_ERASE)}; a value replaces the whole "
         "default, so 'kana=0' turns it off)",
     )
+    parser.add_argument(
+        "--hidden",
+        choices=("drawn", "unreadable"),
+        default="drawn",
+        help="how a text field an occluder hides is labelled: with the text drawn under it "
+        "(default; the nets learn to guess it) or as unreadable (the nets learn to say they "
+        "cannot read it)",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument(
@@ -330,6 +338,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         random_filter=args.random_filter,
         rotate=args.rotate,
         erase=args.erase,
+        hidden=args.hidden,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,

@@ -18,7 +18,9 @@ page cache does not keep the cache between epochs (on the 2-core development VM 
 
 Labels are one row of :data:`LABEL_WIDTH` int16 indices per sample, into the default
 vocabularies of :func:`jlpr.models.fields.field_vocabulary`; :func:`label_columns` says which
-columns belong to which field.
+columns belong to which field. A text field the crop does not show (the source's plate leaves
+it ``None``) is :data:`UNLABELLED` in all its columns: training teaches the net to say it
+cannot read it rather than to guess.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from jlpr.types import Box, Field, Plate, Quad
 __all__ = [
     "LABEL_WIDTH",
     "SPLITS",
+    "UNLABELLED",
     "SampleSource",
     "ShardedDataset",
     "SynthSource",
@@ -77,17 +80,30 @@ def label_columns(field: Field) -> slice:
     return _COLUMNS[field]
 
 
+UNLABELLED = -1
+"""The label of every column of a text field the crop does not show (an occluder hides it):
+training pulls the net's output there towards uniform, so that it learns to say it cannot
+read the field (the decoder then leaves it unread) instead of guessing it."""
+
+
 def encode_plate(plate: Plate) -> LabelArray:
-    """The label row of a complete plate with a scheme (indices into the default vocabularies)."""
-    if not plate.is_complete or plate.scheme is None:
-        raise ValueError(f"training labels need a complete plate with a scheme, got {plate.text}")
-    assert plate.office is not None and plate.classification is not None
-    assert plate.kana is not None and plate.designation is not None
-    row = np.zeros(LABEL_WIDTH, dtype=np.int16)
-    row[label_columns(Field.OFFICE)] = field_vocabulary(Field.OFFICE)[0].index(plate.office.kanji)
-    row[label_columns(Field.CLASSIFICATION)] = encode_classification(plate.classification)
-    row[label_columns(Field.KANA)] = field_vocabulary(Field.KANA)[0].index(plate.kana)
-    row[label_columns(Field.DESIGNATION)] = encode_designation(plate.designation)
+    """The label row of a plate with a scheme (indices into the default vocabularies).
+
+    A text field left ``None`` is one the crop does not show: its columns are
+    :data:`UNLABELLED`. The scheme is always needed (the plate's colours stay visible).
+    """
+    if plate.scheme is None:
+        raise ValueError(f"training labels need a plate with a scheme, got {plate.text}")
+    row = np.full(LABEL_WIDTH, UNLABELLED, dtype=np.int16)
+    if plate.office is not None:
+        office = field_vocabulary(Field.OFFICE)[0].index(plate.office.kanji)
+        row[label_columns(Field.OFFICE)] = office
+    if plate.classification is not None:
+        row[label_columns(Field.CLASSIFICATION)] = encode_classification(plate.classification)
+    if plate.kana is not None:
+        row[label_columns(Field.KANA)] = field_vocabulary(Field.KANA)[0].index(plate.kana)
+    if plate.designation is not None:
+        row[label_columns(Field.DESIGNATION)] = encode_designation(plate.designation)
     row[label_columns(Field.SCHEME)] = field_vocabulary(Field.SCHEME)[0].index(plate.scheme.value)
     return row
 
@@ -96,7 +112,9 @@ class SampleSource(Protocol):
     """Draws one labelled plate crop; the only thing training needs from a data generator.
 
     ``__call__`` returns an upright ``CANONICAL_SIZE`` crop (``(128, 256, 3)`` uint8 RGB) and
-    the complete plate it shows; all its randomness must come from ``rng``. ``describe`` is
+    the plate it shows, with its scheme; a text field the crop does not show (covered, cut
+    off) may be ``None`` and is then trained as unreadable (:data:`UNLABELLED`). All its
+    randomness must come from ``rng``. ``describe`` is
     the JSON-ready recipe written into the manifests (and hashed to name the cache).
     Implementations must be picklable to be run in worker processes.
     """
@@ -112,11 +130,15 @@ class SynthSource:
     scheme, every degradation); ``loose_share`` of them are the loose crop instead.
 
     ``plate_width`` ``(low, high)`` replaces the generator's range of frontal plate widths in
-    pixels (drawn log-uniformly); ``None`` keeps the generator's default.
+    pixels (drawn log-uniformly); ``None`` keeps the generator's default. With
+    ``unlabel_hidden`` the text fields an occluder hides (``hidden`` of the sample) are left
+    ``None``, to be trained as unreadable; without it they carry the text drawn under the
+    occluder, and the nets learn to guess them.
     """
 
     loose_share: float = 0.15
     plate_width: tuple[float, float] | None = None
+    unlabel_hidden: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.loose_share <= 1.0:
@@ -137,11 +159,15 @@ class SynthSource:
             degradation = replace(DegradationConfig(), plate_width=self.plate_width)
             config = PlateSampleConfig(degradation=degradation)
         sample = make_plate_sample(rng, config)
+        plate = sample.plate
+        if self.unlabel_hidden and sample.hidden:
+            hidden: dict[str, Any] = {f.value: None for f in sample.hidden}
+            plate = replace(plate, **hidden)
         if not loose:
-            return sample.rectified, sample.plate
+            return sample.rectified, plate
         height, width = sample.loose.shape[:2]
         whole = Quad.from_box(Box(0.0, 0.0, float(width), float(height)))
-        return PerspectiveRectifier(CANONICAL_SIZE).warp(sample.loose, whole), sample.plate
+        return PerspectiveRectifier(CANONICAL_SIZE).warp(sample.loose, whole), plate
 
     def describe(self) -> dict[str, Any]:
         from jlpr.synth import DATA_VERSION
@@ -162,6 +188,9 @@ class SynthSource:
         if self.plate_width is not None:
             # Only when set, so that the default recipe keeps naming the same cache.
             described["plate_width"] = list(self.plate_width)
+        if self.unlabel_hidden:
+            # Only when set, so that the default recipe keeps naming the same cache.
+            described["hidden_fields"] = "unlabelled"
         return described
 
 
