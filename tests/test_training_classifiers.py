@@ -271,6 +271,31 @@ def test_a_run_with_unlabelled_fields_measures_the_labelled_ones_and_the_guesses
     assert math.isfinite(history["val_accuracy_kana"]) and math.isfinite(history["loss_kana"])
 
 
+def test_a_run_can_start_from_saved_classifiers(tmp_path: Path) -> None:
+    fields = (Field.KANA, Field.SCHEME)
+    first = config(tmp_path / "a", fields=fields)
+    train_classifiers(first, NoiseSource(), log=io.StringIO())
+    # At a learning rate too small to move them, the fine-tuned weights are the saved ones
+    # (the batch-norm statistics still follow the data), and not those of a fresh start.
+    tuned = config(tmp_path / "b", fields=fields, init=first.out, lr=1e-9)
+    metrics = train_classifiers(tuned, NoiseSource(), log=io.StringIO())
+    fresh = config(tmp_path / "c", fields=fields, lr=1e-9)
+    train_classifiers(fresh, NoiseSource(), log=io.StringIO())
+    saved, after = build_classifiers(first.out), build_classifiers(tuned.out)
+    other = build_classifiers(fresh.out)
+    for a, b, c in zip(saved, after, other, strict=True):
+        for (name, p), q, r in zip(
+            a.net.named_parameters(), b.net.parameters(), c.net.parameters(), strict=True
+        ):
+            torch.testing.assert_close(q, p, rtol=0, atol=1e-5, msg=name)
+            assert not torch.allclose(r, p, atol=1e-5), name
+    assert f"--init {first.out}" in metrics["command"]
+    assert metrics["recipe"]["init"] == str(first.out)
+    expected = "no saved classifier of office, classification, designation"
+    with pytest.raises(ConfigError, match=expected):
+        config(tmp_path / "d", init=first.out)
+
+
 def _weights(out: Path) -> dict[Field, dict[str, torch.Tensor]]:
     return {c.field: c.net.state_dict() for c in build_classifiers(out)}
 
@@ -769,6 +794,8 @@ def test_unknown_fields_are_a_usage_error(
         assert "FIELD=DEG" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--hidden", "guess"]) == 2
     assert "invalid choice: 'guess'" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--init", str(tmp_path)]) == 1
+    assert "holds no saved classifier of office" in capsys.readouterr().err
     for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2
         assert "N,FIELD=N" in capsys.readouterr().err

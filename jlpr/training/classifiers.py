@@ -15,7 +15,10 @@ by default; the synthetic data are already degraded), no label smoothing (it wou
 the confidences that temperature scaling then calibrates). A text field an occluder hides
 is labelled with the text drawn under it (``--hidden drawn``, the default) or as unreadable
 (``--hidden unreadable``): the net's output is then pulled towards uniform there, so that
-it learns to say it cannot read the field instead of guessing it. After each epoch it prints
+it learns to say it cannot read the field instead of guessing it. ``--init DIR`` starts each
+net from the classifiers saved in ``DIR`` (``jlpr/weights/default/classifiers``, or a
+run's ``--out``) instead of random weights: fine-tuning, typically for an epoch or two at a
+tenth of the learning rate. After each epoch it prints
 per-field accuracy on a validation split generated from other seeds and writes a checkpoint
 with the optimizers' state (``--resume`` continues from it). At the end each field's
 temperature is fitted on one half of the validation split and its calibration measured on
@@ -57,14 +60,19 @@ import torch
 import torch.nn.functional as F
 
 from jlpr import __version__
-from jlpr.errors import ConfigError
+from jlpr.errors import ConfigError, JlprError
 from jlpr.models.calibration import (
     expected_calibration_error,
     fit_sequence_temperature,
     fit_temperature,
     negative_log_likelihood,
 )
-from jlpr.models.fields import CnnFieldClassifier, save_classifiers
+from jlpr.models.fields import (
+    COMPONENT_FILE,
+    CnnFieldClassifier,
+    build_classifiers,
+    save_classifiers,
+)
 from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
@@ -142,7 +150,9 @@ class TrainConfig:
     ``workers`` (data-generation processes) to the number of CPUs. ``threads`` sets torch's
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
-    ``hidden`` is one of :data:`HIDDEN_CHOICES` (see the module doc).
+    ``hidden`` is one of :data:`HIDDEN_CHOICES` (see the module doc). ``init`` names a
+    folder of saved classifiers (:func:`~jlpr.models.build_classifiers`) to start the nets
+    from instead of random weights.
     """
 
     out: Path
@@ -170,6 +180,7 @@ class TrainConfig:
     rotate: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ROTATE))
     erase: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ERASE))
     hidden: str = "drawn"
+    init: Path | None = None
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -203,6 +214,17 @@ class TrainConfig:
             raise ConfigError("lr must be positive and weight_decay non-negative")
         if self.hidden not in HIDDEN_CHOICES:
             raise ConfigError(f"hidden must be one of {HIDDEN_CHOICES}, got {self.hidden!r}")
+        if self.init is not None:
+            missing = [
+                f.value
+                for f in self.fields
+                if not (Path(self.init) / f.value / COMPONENT_FILE).is_file()
+            ]
+            if missing:
+                raise ConfigError(
+                    f"init {self.init} holds no saved classifier of {', '.join(missing)} "
+                    f"(expected <field>/{COMPONENT_FILE}, as jlpr train classifiers writes)"
+                )
 
     def epochs_of(self, field_: Field) -> int:
         """The passes ``field_``'s net trains for."""
@@ -253,6 +275,8 @@ class TrainConfig:
                 recipe[augmentation.name] = {f.value: amount for f, amount in amounts.items()}
         if self.hidden != "drawn":
             recipe["hidden"] = self.hidden
+        if self.init is not None:
+            recipe["init"] = str(self.init)
         return recipe
 
     def command(self) -> str:
@@ -272,6 +296,8 @@ class TrainConfig:
                 values = ",".join(f"{Field(f).value}={v:g}" for f, v in amounts.items())
                 parts += [augmentation.option, values]
         parts += ["--hidden", self.hidden]
+        if self.init is not None:
+            parts += ["--init", shlex.quote(str(self.init))]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         kana_fonts = kana_font_names()
@@ -381,6 +407,13 @@ def _fits_in_memory(nbytes: int) -> bool:
 
 
 def _make_models(config: TrainConfig, device: torch.device) -> dict[Field, CnnFieldClassifier]:
+    if config.init is not None:
+        try:
+            loaded = build_classifiers(config.init, device=str(device), fields=config.fields)
+        except JlprError as exc:
+            raise ConfigError(f"--init {config.init}: {exc}") from exc
+        # Trained from the saved nets; the temperature is fitted again at the end.
+        return {c.field: c.with_temperature(1.0) for c in loaded}
     models = {}
     for field_ in config.fields:
         # One seed per field, so a field's initial weights do not depend on the others trained.

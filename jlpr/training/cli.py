@@ -216,6 +216,14 @@ def _add_classifiers(commands: Any) -> None:
         "(default; the nets learn to guess it) or as unreadable (the nets learn to say they "
         "cannot read it)",
     )
+    parser.add_argument(
+        "--init",
+        metavar="DIR",
+        type=Path,
+        help="start each net from the classifiers saved in DIR (e.g. "
+        "jlpr/weights/default/classifiers or another run's --out) instead of random weights: "
+        "fine-tuning, typically with --epochs 1 and a tenth of the learning rate",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument(
@@ -339,6 +347,7 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         rotate=args.rotate,
         erase=args.erase,
         hidden=args.hidden,
+        init=args.init,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,
