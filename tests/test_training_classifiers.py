@@ -291,6 +291,15 @@ def test_a_run_can_start_from_saved_classifiers(tmp_path: Path) -> None:
             assert not torch.allclose(r, p, atol=1e-5), name
     assert f"--init {first.out}" in metrics["command"]
     assert metrics["recipe"]["init"] == str(first.out)
+    # A saved reader's classifiers serve as well (e.g. the bundled ones).
+    others = [CnnFieldClassifier.create(f) for f in Field if f not in fields]
+    reader = PlateReader(None, PerspectiveRectifier(), [*build_classifiers(tuned.out), *others])
+    folder = reader.save_pretrained(tmp_path / "reader")
+    again = config(tmp_path / "e", fields=fields, init=folder, lr=1e-9)
+    train_classifiers(again, NoiseSource(), log=io.StringIO())
+    for a, b in zip(build_classifiers(tuned.out), build_classifiers(again.out), strict=True):
+        for (name, p), q in zip(a.net.named_parameters(), b.net.parameters(), strict=True):
+            torch.testing.assert_close(q, p, rtol=0, atol=1e-5, msg=name)
     expected = "no saved classifier of office, classification, designation"
     with pytest.raises(ConfigError, match=expected):
         config(tmp_path / "d", init=first.out)

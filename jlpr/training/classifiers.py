@@ -16,8 +16,8 @@ the confidences that temperature scaling then calibrates). A text field an occlu
 is labelled with the text drawn under it (``--hidden drawn``, the default) or as unreadable
 (``--hidden unreadable``): the net's output is then pulled towards uniform there, so that
 it learns to say it cannot read the field instead of guessing it. ``--init DIR`` starts each
-net from the classifiers saved in ``DIR`` (``jlpr/weights/default/classifiers``, or a
-run's ``--out``) instead of random weights: fine-tuning, typically for an epoch or two at a
+net from the classifiers saved in ``DIR`` (a saved reader such as ``jlpr/weights/default``,
+or a run's ``--out``) instead of random weights: fine-tuning, typically for an epoch or two at a
 tenth of the learning rate. After each epoch it prints
 per-field accuracy on a validation split generated from other seeds and writes a checkpoint
 with the optimizers' state (``--resume`` continues from it). At the end each field's
@@ -67,13 +67,9 @@ from jlpr.models.calibration import (
     fit_temperature,
     negative_log_likelihood,
 )
-from jlpr.models.fields import (
-    COMPONENT_FILE,
-    CnnFieldClassifier,
-    build_classifiers,
-    save_classifiers,
-)
+from jlpr.models.fields import COMPONENT_FILE, CnnFieldClassifier, save_classifiers
 from jlpr.models.slots import best_valid_sequences, grammar_for
+from jlpr.pretrained import CONFIG_NAME, load_component, read_config
 from jlpr.rules import format_designation, parse_designation
 from jlpr.synth.datasets import Progress, default_workers
 from jlpr.synth.fonts import font_names, kana_font_names
@@ -151,8 +147,8 @@ class TrainConfig:
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
     ``hidden`` is one of :data:`HIDDEN_CHOICES` (see the module doc). ``init`` names a
-    folder of saved classifiers (:func:`~jlpr.models.build_classifiers`) to start the nets
-    from instead of random weights.
+    saved reader (:meth:`~jlpr.reader.PlateReader.save_pretrained`) or a run's ``out`` to
+    start the nets from instead of random weights.
     """
 
     out: Path
@@ -215,16 +211,7 @@ class TrainConfig:
         if self.hidden not in HIDDEN_CHOICES:
             raise ConfigError(f"hidden must be one of {HIDDEN_CHOICES}, got {self.hidden!r}")
         if self.init is not None:
-            missing = [
-                f.value
-                for f in self.fields
-                if not (Path(self.init) / f.value / COMPONENT_FILE).is_file()
-            ]
-            if missing:
-                raise ConfigError(
-                    f"init {self.init} holds no saved classifier of {', '.join(missing)} "
-                    f"(expected <field>/{COMPONENT_FILE}, as jlpr train classifiers writes)"
-                )
+            _saved_entries(Path(self.init), self.fields)  # refused now, not after the data
 
     def epochs_of(self, field_: Field) -> int:
         """The passes ``field_``'s net trains for."""
@@ -406,14 +393,51 @@ def _fits_in_memory(nbytes: int) -> bool:
     return nbytes <= free // 2
 
 
+def _saved_entries(init: Path, fields: Sequence[Field]) -> dict[Field, tuple[dict[str, Any], Path]]:
+    """The component entry and folder of each of ``fields``' classifiers saved in ``init``:
+    a saved reader (``jlpr.json``, e.g. ``jlpr/weights/default``) or a training run's
+    ``--out`` (``<field>/component.json``). Raises :class:`ConfigError` naming what is missing.
+    """
+    entries: dict[Field, tuple[dict[str, Any], Path]] = {}
+    try:
+        if (init / CONFIG_NAME).is_file():
+            saved = read_config(init)["components"]["classifiers"]
+            for field_ in fields:
+                if field_.value in saved:
+                    folder = init / "classifiers" / field_.value
+                    entries[field_] = (dict(saved[field_.value]), folder)
+        else:
+            for field_ in fields:
+                path = init / field_.value / COMPONENT_FILE
+                if path.is_file():
+                    entries[field_] = (json.loads(path.read_text(encoding="utf-8")), path.parent)
+    except (JlprError, OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"init {init}: cannot read its saved classifiers ({exc})") from exc
+    missing = [f.value for f in fields if f not in entries]
+    if missing:
+        raise ConfigError(
+            f"init {init} holds no saved classifier of {', '.join(missing)} (expected a "
+            f"saved reader's {CONFIG_NAME} or a training run's <field>/{COMPONENT_FILE})"
+        )
+    return entries
+
+
 def _make_models(config: TrainConfig, device: torch.device) -> dict[Field, CnnFieldClassifier]:
     if config.init is not None:
-        try:
-            loaded = build_classifiers(config.init, device=str(device), fields=config.fields)
-        except JlprError as exc:
-            raise ConfigError(f"--init {config.init}: {exc}") from exc
-        # Trained from the saved nets; the temperature is fitted again at the end.
-        return {c.field: c.with_temperature(1.0) for c in loaded}
+        models = {}
+        for field_, (entry, folder) in _saved_entries(config.init, config.fields).items():
+            try:
+                loaded = load_component(entry, folder, str(device))
+            except JlprError as exc:
+                raise ConfigError(f"init {config.init}: {exc}") from exc
+            if not isinstance(loaded, CnnFieldClassifier) or loaded.field is not field_:
+                raise ConfigError(
+                    f"init {config.init}: its {field_.value} classifier is a "
+                    f"{type(loaded).__qualname__}, not a cnn-field net of that field"
+                )
+            # Trained from the saved net; the temperature is fitted again at the end.
+            models[field_] = loaded.with_temperature(1.0)
+        return models
     models = {}
     for field_ in config.fields:
         # One seed per field, so a field's initial weights do not depend on the others trained.

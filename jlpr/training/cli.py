@@ -220,8 +220,8 @@ def _add_classifiers(commands: Any) -> None:
         "--init",
         metavar="DIR",
         type=Path,
-        help="start each net from the classifiers saved in DIR (e.g. "
-        "jlpr/weights/default/classifiers or another run's --out) instead of random weights: "
+        help="start each net from the classifiers saved in DIR (a saved reader, e.g. "
+        "jlpr/weights/default, or another run's --out) instead of random weights: "
         "fine-tuning, typically with --epochs 1 and a tenth of the learning rate",
     )
     add_fonts_option(parser)
