@@ -57,3 +57,11 @@ DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (
 """Fields whose nets train for other than :data:`DEFAULT_EPOCHS` passes (field, passes): the
 top-row nets were still improving at 10 passes, the designation and scheme nets level from
 about 6; in one run this costs about what 10 passes of all five cost (docs/models.md)."""
+HIDDEN_CHOICES = ("drawn", "unreadable")
+"""How a text field an occluder hides is labelled (``--hidden``): with the text drawn under
+the occluder, or as unreadable (``jlpr.training.data.UNLABELLED``, trained towards a uniform
+output)."""
+DEFAULT_HIDDEN = "drawn"
+"""The shipped nets were trained so. ``unreadable`` read 22 fewer of 208 hidden fields on
+occluded held-out crops in one controlled draw, and is for the next retraining
+(docs/models.md, "hidden fields labelled unreadable")."""

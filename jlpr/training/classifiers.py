@@ -17,10 +17,10 @@ is labelled with the text drawn under it (``--hidden drawn``, the default) or as
 (``--hidden unreadable``): the net's output is then pulled towards uniform there, so that
 it learns to say it cannot read the field instead of guessing it. ``--init DIR`` starts each
 net from the classifiers saved in ``DIR`` (a saved reader such as ``jlpr/weights/default``,
-or a run's ``--out``) instead of random weights: fine-tuning, typically for an epoch or two at a
-tenth of the learning rate. After each epoch it prints
-per-field accuracy on a validation split generated from other seeds and writes a checkpoint
-with the optimizers' state (``--resume`` continues from it). At the end each field's
+or a run's ``--out``) instead of random weights: fine-tuning, typically for an epoch or two
+at a tenth of the learning rate. After each epoch it prints per-field accuracy on a
+validation split generated from other seeds and writes a checkpoint with the optimizers'
+state (``--resume`` continues from it). At the end each field's
 temperature is fitted on one half of the validation split and its calibration measured on
 the other half.
 
@@ -78,6 +78,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_ERASE,
     DEFAULT_FIELD_EPOCHS,
+    DEFAULT_HIDDEN,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
     DEFAULT_ROTATE,
@@ -85,6 +86,7 @@ from jlpr.training import (
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
     DEFAULT_VERTICAL_BLUR,
+    HIDDEN_CHOICES,
     MAX_ROTATE,
 )
 from jlpr.training.data import (
@@ -129,9 +131,6 @@ _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 _ERASE_AREA = (0.04, 0.2)
 """Share of a net's input that :func:`erase` paints over (drawn evenly)."""
-HIDDEN_CHOICES = ("drawn", "unreadable")
-"""How a text field an occluder hides is labelled (``--hidden``): with the text drawn under
-the occluder, or as unreadable (:data:`~jlpr.training.data.UNLABELLED`)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ class TrainConfig:
     ``workers`` (data-generation processes) to the number of CPUs. ``threads`` sets torch's
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
-    ``hidden`` is one of :data:`HIDDEN_CHOICES` (see the module doc). ``init`` names a
+    ``hidden`` is one of :data:`jlpr.training.HIDDEN_CHOICES` (see the module doc). ``init`` names a
     saved reader (:meth:`~jlpr.reader.PlateReader.save_pretrained`) or a run's ``out`` to
     start the nets from instead of random weights.
     """
@@ -175,7 +174,7 @@ class TrainConfig:
     )
     rotate: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ROTATE))
     erase: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ERASE))
-    hidden: str = "drawn"
+    hidden: str = DEFAULT_HIDDEN
     init: Path | None = None
     workers: int = 0
     threads: int = 0
@@ -260,7 +259,7 @@ class TrainConfig:
             amounts: Mapping[Field, float] = getattr(self, augmentation.name)
             if amounts:
                 recipe[augmentation.name] = {f.value: amount for f, amount in amounts.items()}
-        if self.hidden != "drawn":
+        if self.hidden != "drawn":  # as before the option, so older runs still resume
             recipe["hidden"] = self.hidden
         if self.init is not None:
             recipe["init"] = str(self.init)

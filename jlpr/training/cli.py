@@ -20,6 +20,7 @@ from jlpr.training import (
     DEFAULT_EPOCHS,
     DEFAULT_ERASE,
     DEFAULT_FIELD_EPOCHS,
+    DEFAULT_HIDDEN,
     DEFAULT_PLATE_WIDTH,
     DEFAULT_RANDOM_FILTER,
     DEFAULT_ROTATE,
@@ -27,6 +28,7 @@ from jlpr.training import (
     DEFAULT_STROKE_JITTER,
     DEFAULT_VAL_SAMPLES,
     DEFAULT_VERTICAL_BLUR,
+    HIDDEN_CHOICES,
     MAX_ROTATE,
 )
 
@@ -210,11 +212,11 @@ def _add_classifiers(commands: Any) -> None:
     )
     parser.add_argument(
         "--hidden",
-        choices=("drawn", "unreadable"),
-        default="drawn",
+        choices=HIDDEN_CHOICES,
+        default=DEFAULT_HIDDEN,
         help="how a text field an occluder hides is labelled: with the text drawn under it "
-        "(default; the nets learn to guess it) or as unreadable (the nets learn to say they "
-        "cannot read it)",
+        "(the nets learn to guess it) or as unreadable (the nets learn to say they cannot "
+        f"read it); default {DEFAULT_HIDDEN}",
     )
     parser.add_argument(
         "--init",

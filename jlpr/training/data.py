@@ -114,8 +114,8 @@ class SampleSource(Protocol):
     ``__call__`` returns an upright ``CANONICAL_SIZE`` crop (``(128, 256, 3)`` uint8 RGB) and
     the plate it shows, with its scheme; a text field the crop does not show (covered, cut
     off) may be ``None`` and is then trained as unreadable (:data:`UNLABELLED`). All its
-    randomness must come from ``rng``. ``describe`` is
-    the JSON-ready recipe written into the manifests (and hashed to name the cache).
+    randomness must come from ``rng``. ``describe`` is the JSON-ready recipe written into
+    the manifests (and hashed to name the cache).
     Implementations must be picklable to be run in worker processes.
     """
 
