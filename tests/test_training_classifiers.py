@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from jlpr import PlateReader
 from jlpr.cli import main
@@ -26,14 +27,17 @@ from jlpr.synth.sampling import random_plate
 from jlpr.training import classifiers as training
 from jlpr.training.classifiers import TrainConfig, train_classifiers
 from jlpr.training.data import (
+    IGNORED,
     LABEL_WIDTH,
     UNLABELLED,
+    FolderSource,
+    MixedSource,
     ShardedDataset,
     SynthSource,
     encode_plate,
     label_columns,
 )
-from jlpr.types import Field, Plate
+from jlpr.types import Box, Field, Plate, PlateRegion
 
 torch.set_num_threads(1)
 
@@ -84,8 +88,9 @@ def test_labels_hold_each_field_in_its_own_columns() -> None:
     assert row[label_columns(Field.CLASSIFICATION)].tolist() == [3, 10, 0]
     assert row[label_columns(Field.DESIGNATION)].tolist() == [10, 10, 1, 2]
     assert [label_columns(f).stop - label_columns(f).start for f in Field] == [1, 3, 1, 4, 1]
-    with pytest.raises(ValueError, match="scheme"):
-        encode_plate(Plate.parse("品川 330 さ 12-34"))
+    # A scheme the source does not know is ignored, not guessed at.
+    unknown = encode_plate(Plate.parse("品川 330 さ 12-34"))
+    assert unknown[label_columns(Field.SCHEME)].tolist() == [IGNORED]
 
 
 def test_a_field_the_crop_does_not_show_is_unlabelled_in_all_its_columns() -> None:
@@ -121,6 +126,16 @@ def test_an_unlabelled_slot_is_trained_towards_the_uniform_output() -> None:
     per_slot = per_slot.view(5, 4)
     per_slot[2] = -F.log_softmax(logits[2], dim=-1).mean(dim=-1)
     torch.testing.assert_close(training.field_loss(logits, mixed), per_slot.mean())
+    # An ignored slot does not count, whatever the net says there.
+    ignored = targets.clone()
+    ignored[1] = IGNORED
+    torch.testing.assert_close(
+        training.field_loss(logits, ignored),
+        F.cross_entropy(
+            torch.cat([logits[:1], logits[2:]]).flatten(0, 1),
+            torch.cat([targets[:1], targets[2:]]).flatten(),
+        ),
+    )
 
 
 def test_shuffled_batches_visit_every_sample_once_across_shards(tmp_path: Path) -> None:
@@ -709,6 +724,119 @@ def test_a_plate_width_range_reaches_the_generator_and_names_its_own_cache() -> 
     assert SynthSource().describe()["fonts"] == font_names()
 
 
+def _labelled_folder(root: Path, rows: list[str]) -> Path:
+    """A folder in the evaluation schema: a 90x180 plate crop and a 300x400 frame of noise
+    (the labels are what matters here), and the given labels.csv rows."""
+    rng = np.random.default_rng(0)
+    (root / "crops").mkdir(parents=True)
+    (root / "frames").mkdir()
+    Image.fromarray(rng.integers(0, 256, (90, 180, 3), dtype=np.uint8)).save(root / "crops/a.png")
+    Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)).save(root / "frames/f.png")
+    header = "file,office,classification,kana,number,color,box_xywh,notes"
+    (root / "labels.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return root
+
+
+def test_a_folder_source_cuts_each_labelled_plate_as_the_reader_does(tmp_path: Path) -> None:
+    folder = _labelled_folder(
+        tmp_path / "mine",
+        [
+            "crops/a.png,品川,330,さ,12-34,white,,scheme=private",
+            "frames/f.png,なにわ,500,,・・12,yellow,100 80 120 60,",  # kana hidden, no scheme
+            "frames/f.png,横浜,300,あ,1,white,,",  # no box in a frame: left out
+        ],
+    )
+    source = FolderSource((folder,))
+    assert [(p.name, box) for p, box, _ in source.items] == [
+        ("a.png", None),
+        ("f.png", Box(100.0, 80.0, 220.0, 140.0)),
+    ]
+    crop_label, frame_label = (plate for _, _, plate in source.items)
+    assert crop_label == Plate.parse("品川 330 さ 12-34", scheme="private")
+    frame_row = encode_plate(frame_label)
+    assert frame_row[label_columns(Field.KANA)].tolist() == [UNLABELLED]
+    assert frame_row[label_columns(Field.SCHEME)].tolist() == [IGNORED]
+
+    # A crop is taken whole and rectified as recognize() does it, by the bundled rectifier.
+    rectifier = PlateReader.from_pretrained().rectifier
+    crop = np.asarray(Image.open(folder / "crops/a.png"))
+    whole = PlateRegion(box=Box(0.0, 0.0, 180.0, 90.0), score=1.0)
+    drawn: dict[str | None, list[ImageArray]] = {}
+    for seed in range(12):
+        image, plate = source(np.random.default_rng(seed))
+        assert image.shape == (128, 256, 3) and image.dtype == np.uint8
+        drawn.setdefault(plate.kana, []).append(image)
+    assert set(drawn) == {"さ", None}  # both plates drawn
+    for image in drawn["さ"]:
+        np.testing.assert_array_equal(image, rectifier.rectify(crop, whole).image)
+    # A frame's plate is cut from its box, moved a little each time.
+    assert not all(np.array_equal(drawn[None][0], other) for other in drawn[None][1:])
+
+    # The recipe names the content: other labels name another cache.
+    described = source.describe()
+    assert described["plates"] == 2 and described["rectifier"] == "bundled"
+    (folder / "labels.csv").write_text(
+        "file,office,classification,kana,number,color,box_xywh,notes\n"
+        "crops/a.png,品川,330,さ,12-35,white,,scheme=private\n",
+        encoding="utf-8",
+    )
+    assert FolderSource((folder,)).describe()["content_sha256"] != described["content_sha256"]
+
+
+def test_a_folder_label_jlpr_cannot_train_on_is_refused_with_its_file(tmp_path: Path) -> None:
+    folder = _labelled_folder(tmp_path / "bad", ["crops/a.png,東京,330,さ,12-34,white,,"])
+    with pytest.raises(ConfigError, match=r"crops/a.png: cannot train on this label.*東京"):
+        FolderSource((folder,))
+    empty = _labelled_folder(tmp_path / "empty", ["frames/f.png,品川,330,さ,1,white,,"])
+    with pytest.raises(ConfigError, match="no labelled plates to train on"):
+        FolderSource((empty,))
+
+
+def test_a_mixed_source_draws_from_each_source_by_its_share() -> None:
+    class Fixed:
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
+            image = np.full((128, 256, 3), self.value, dtype=np.uint8)
+            return image, Plate.parse("品川 330 さ 12-34", scheme="private")
+
+        def describe(self) -> dict[str, Any]:
+            return {"value": self.value}
+
+    mixed = MixedSource((Fixed(1), Fixed(2)), (0.75, 0.25))
+    rng = np.random.default_rng(0)
+    values = [int(mixed(rng)[0][0, 0, 0]) for _ in range(400)]
+    assert 0.65 < values.count(1) / 400 < 0.85
+    only_first = MixedSource((Fixed(1), Fixed(2)), (1.0, 0.0))
+    assert {int(only_first(rng)[0][0, 0, 0]) for _ in range(20)} == {1}
+    assert mixed.describe()["sources"][1] == {"share": 0.25, "source": {"value": 2}}
+    with pytest.raises(ValueError, match="one share per source"):
+        MixedSource((Fixed(1),), (0.5, 0.5))
+
+
+def test_a_run_on_a_labelled_folder_mixes_it_in_and_validates_on_synthetic_crops(
+    tmp_path: Path,
+) -> None:
+    _need_fonts()
+    folder = _labelled_folder(
+        tmp_path / "mine", ["crops/a.png,品川,330,さ,12-34,white,,scheme=private"]
+    )
+    run = config(tmp_path, samples=32, val_samples=16, fields=(Field.KANA,), data=(folder,))
+    metrics = train_classifiers(run, log=io.StringIO())
+    data = metrics["data"]
+    assert data["source"]["generator"] == "jlpr.training.data.MixedSource"
+    shares = [part["share"] for part in data["source"]["sources"]]
+    assert shares == [0.5, 0.5]
+    assert data["val_source"]["generator"] == "jlpr.synth.scenes.make_plate_sample"
+    assert f"--data {folder} --data-share 0.5" in metrics["command"]
+    assert metrics["recipe"]["data"] == [str(folder)]
+    with pytest.raises(ConfigError, match=r"holds no labels\.csv"):
+        config(tmp_path, data=(tmp_path,))
+    with pytest.raises(ConfigError, match="data_share"):
+        config(tmp_path, data=(folder,), data_share=0.0)
+
+
 def test_hidden_fields_are_left_unlabelled_only_when_asked() -> None:
     from jlpr.synth.fonts import find_japanese_fonts
 
@@ -805,6 +933,9 @@ def test_unknown_fields_are_a_usage_error(
     assert "invalid choice: 'guess'" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--init", str(tmp_path)]) == 1
     assert "holds no saved classifier of office" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--data", str(tmp_path)]) == 1
+    assert "holds no labels.csv" in capsys.readouterr().err
+    assert main(["train", "classifiers", "--out", str(tmp_path), "--data-share", "2"]) == 2
     for bad in ("0", "10,offce=3", "10,kana", "10,kana=0", "ten"):
         assert main(["train", "classifiers", "--out", str(tmp_path), "--epochs", bad]) == 2
         assert "N,FIELD=N" in capsys.readouterr().err

@@ -89,6 +89,9 @@ class LabelledPlate:
     fields: dict[str, str | None]
     """Truth per name of :data:`FIELDS` (``None`` where the label leaves it empty)."""
     box: Box | None
+    scheme: str | None = None
+    """The colour scheme when ``notes`` names it (``scheme=private_kei``; synthetic sets do),
+    as written; evaluation compares the colour only."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,18 @@ def _labelled_plate(row: dict[str, str], where: str) -> LabelledPlate:
         "designation": designation,
         "color": values["color"].lower() if values["color"] else None,
     }
-    return LabelledPlate(canonical, _box(row.get("box_xywh") or "", where))
+    return LabelledPlate(
+        canonical, _box(row.get("box_xywh") or "", where), _note(row.get("notes"), "scheme")
+    )
+
+
+def _note(notes: str | None, key: str) -> str | None:
+    """The value of ``key=value`` among the ``;``-separated ``notes``, if there."""
+    for item in (notes or "").split(";"):
+        name, _, value = item.partition("=")
+        if name.strip() == key and value.strip():
+            return value.strip()
+    return None
 
 
 def _canonical(value: str | None, canonicalise: Any) -> str | None:

@@ -90,7 +90,10 @@ from jlpr.training import (
     MAX_ROTATE,
 )
 from jlpr.training.data import (
+    IGNORED,
     UNLABELLED,
+    FolderSource,
+    MixedSource,
     SampleSource,
     ShardedDataset,
     SynthSource,
@@ -145,9 +148,11 @@ class TrainConfig:
     ``workers`` (data-generation processes) to the number of CPUs. ``threads`` sets torch's
     CPU threads (0 keeps torch's default, one per core); on a machine shared with other jobs
     use fewer than the cores, because torch's threads wait for each other by spinning.
-    ``hidden`` is one of :data:`jlpr.training.HIDDEN_CHOICES` (see the module doc). ``init`` names a
-    saved reader (:meth:`~jlpr.reader.PlateReader.save_pretrained`) or a run's ``out`` to
-    start the nets from instead of random weights.
+    ``hidden`` is one of :data:`jlpr.training.HIDDEN_CHOICES` (see the module doc). ``data``
+    names folders of labelled plates (:class:`~jlpr.training.data.FolderSource`) that make
+    ``data_share`` of the training crops, the rest synthetic; validation stays synthetic.
+    ``init`` names a saved reader (:meth:`~jlpr.reader.PlateReader.save_pretrained`) or a
+    run's ``out`` to start the nets from instead of random weights.
     """
 
     out: Path
@@ -176,6 +181,8 @@ class TrainConfig:
     erase: Mapping[Field | str, float] = field(default_factory=lambda: dict(DEFAULT_ERASE))
     hidden: str = DEFAULT_HIDDEN
     init: Path | None = None
+    data: tuple[Path, ...] = ()
+    data_share: float = 0.5
     workers: int = 0
     threads: int = 0
     resume: bool = False
@@ -211,6 +218,12 @@ class TrainConfig:
             raise ConfigError(f"hidden must be one of {HIDDEN_CHOICES}, got {self.hidden!r}")
         if self.init is not None:
             _saved_entries(Path(self.init), self.fields)  # refused now, not after the data
+        object.__setattr__(self, "data", tuple(Path(d) for d in self.data))
+        for folder in self.data:
+            if not (folder / "labels.csv").is_file():
+                raise ConfigError(f"data folder {folder} holds no labels.csv")
+        if not 0.0 < self.data_share <= 1.0:
+            raise ConfigError(f"data_share must be in (0, 1], got {self.data_share}")
 
     def epochs_of(self, field_: Field) -> int:
         """The passes ``field_``'s net trains for."""
@@ -263,6 +276,9 @@ class TrainConfig:
             recipe["hidden"] = self.hidden
         if self.init is not None:
             recipe["init"] = str(self.init)
+        if self.data:
+            recipe["data"] = [str(d) for d in self.data]
+            recipe["data_share"] = self.data_share
         return recipe
 
     def command(self) -> str:
@@ -284,6 +300,10 @@ class TrainConfig:
         parts += ["--hidden", self.hidden]
         if self.init is not None:
             parts += ["--init", shlex.quote(str(self.init))]
+        for folder in self.data:
+            parts += ["--data", shlex.quote(str(folder))]
+        if self.data:
+            parts += ["--data-share", f"{self.data_share:g}"]
         # The fonts actually drawn with, whether --fonts or $JLPR_FONTS chose them.
         parts += ["--fonts", shlex.quote(",".join(font_names()))]
         kana_fonts = kana_font_names()
@@ -355,21 +375,39 @@ def prepare_data(
     per net on a GPU: ``tools/train_fields_parallel.sh``) draw their crops once.
     """
     log = log if log is not None else sys.stderr
-    source = source if source is not None else _synth_source(config)
-    return _build_data(config, source, log)
+    source, val_source = (source, source) if source is not None else _default_sources(config)
+    return _build_data(config, source, val_source, log)
+
+
+def _default_sources(config: TrainConfig) -> tuple[SampleSource, SampleSource]:
+    """The training and validation sources of a run: synthetic crops, for training mixed
+    with the labelled plates of ``config.data`` (``data_share`` of the crops). Validation,
+    and the temperatures fitted on it, stay on synthetic crops: the folders' plates are
+    trained on, so they would make the nets look surer than they are."""
+    synth = _synth_source(config)
+    if not config.data:
+        return synth, synth
+    # The plates are cut by the rectifier of the reader being fine-tuned, when it is one.
+    init = config.init
+    reader = init if init is not None and (init / CONFIG_NAME).is_file() else None
+    folders = FolderSource(config.data, weights=reader)
+    return MixedSource((synth, folders), (1.0 - config.data_share, config.data_share)), synth
 
 
 def _build_data(
-    config: TrainConfig, source: SampleSource, log: TextIO
+    config: TrainConfig, source: SampleSource, val_source: SampleSource, log: TextIO
 ) -> tuple[ShardedDataset, ShardedDataset]:
     workers = config.workers or default_workers()
     datasets = []
-    for split, seed_samples in (("train", config.samples), ("val", config.val_samples)):
+    for split, seed_samples, split_source in (
+        ("train", config.samples, source),
+        ("val", config.val_samples, val_source),
+    ):
         progress = Progress(seed_samples, f"data {split}", stream=log)
         datasets.append(
             ShardedDataset.build(
                 config.cache_dir,
-                source,
+                split_source,
                 split=split,
                 seed=config.seed,
                 samples=seed_samples,
@@ -802,16 +840,18 @@ def _targets(labels: np.ndarray[Any, Any], field_: Field, device: torch.device) 
 
 
 def field_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over every slot of a batch (``(N, slots, classes)`` logits,
+    """Mean cross-entropy over the slots of a batch (``(N, slots, classes)`` logits,
     ``(N, slots)`` targets); an :data:`~jlpr.training.data.UNLABELLED` slot's target is the
-    uniform distribution, whose cross-entropy is lowest when the net cannot tell."""
+    uniform distribution, whose cross-entropy is lowest when the net cannot tell, and an
+    :data:`~jlpr.training.data.IGNORED` slot does not count."""
     flat_logits, flat_targets = logits.flatten(0, 1), targets.flatten()
-    unlabelled = flat_targets == UNLABELLED
-    if not bool(unlabelled.any()):
+    if bool((flat_targets >= 0).all()):
         return F.cross_entropy(flat_logits, flat_targets)
     known = F.cross_entropy(flat_logits, flat_targets.clamp(min=0), reduction="none")
     uniform = -F.log_softmax(flat_logits, dim=-1).mean(dim=-1)
-    return torch.where(unlabelled, uniform, known).mean()
+    per_slot = torch.where(flat_targets == UNLABELLED, uniform, known)
+    counted = (flat_targets != IGNORED).to(per_slot.dtype)
+    return (per_slot * counted).sum() / counted.sum().clamp(min=1.0)
 
 
 def _train_epoch(
@@ -890,7 +930,7 @@ def _predict(
 
 def _slot_accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
     """Share of the labelled samples whose every slot is right (argmax, before the rules)."""
-    labelled = (targets != UNLABELLED).all(dim=1)
+    labelled = (targets >= 0).all(dim=1)
     right = (logits.argmax(-1) == targets).all(dim=1)
     return float(right[labelled].float().mean()) if bool(labelled.any()) else math.nan
 
@@ -909,14 +949,14 @@ def _field_metrics(
 
     ``nll`` is the mean NLL of the true label (per slot for slot fields), ``log_loss`` and
     ``ece`` judge the confidence of the value read (the whole string for slot fields); all
-    of them on the crops that show the field. Where crops hide it (their label is
-    :data:`~jlpr.training.data.UNLABELLED`), ``unlabelled`` counts them among the measured
-    half and ``unlabelled_read`` is the share of those read at a calibrated confidence of
-    0.5 or more (a guess the reader would report).
+    of them on the crops that show the field and whose label names it. Where crops hide it
+    (their label is :data:`~jlpr.training.data.UNLABELLED`), ``unlabelled`` counts them
+    among the measured half and ``unlabelled_read`` is the share of those read at a
+    calibrated confidence of 0.5 or more (a guess the reader would report).
     """
-    labelled = (rows != UNLABELLED).all(axis=1)
+    labelled = (rows >= 0).all(axis=1)
     measured = np.arange(len(rows)) >= len(rows) // 2
-    hidden_logits = logits[torch.from_numpy(~labelled & measured)]
+    hidden_logits = logits[torch.from_numpy((rows == UNLABELLED).all(axis=1) & measured)]
     logits, rows = logits[torch.from_numpy(labelled)], rows[labelled]
     targets = torch.from_numpy(rows.astype(np.int64))
     half = len(targets) // 2
@@ -1000,8 +1040,10 @@ def _load_checkpoint(path: Path, config: TrainConfig, device: torch.device) -> d
     return state
 
 
-def _data_recipe(config: TrainConfig, source: SampleSource) -> dict[str, Any]:
-    return {
+def _data_recipe(
+    config: TrainConfig, source: SampleSource, val_source: SampleSource
+) -> dict[str, Any]:
+    recipe = {
         "source": source.describe(),
         "train_samples": config.samples,
         "val_samples": config.val_samples,
@@ -1009,6 +1051,9 @@ def _data_recipe(config: TrainConfig, source: SampleSource) -> dict[str, Any]:
         "split 0 = train, 1 = val",
         "shard_size": config.shard_size,
     }
+    if val_source is not source:
+        recipe["val_source"] = val_source.describe()
+    return recipe
 
 
 def train_classifiers(
@@ -1025,7 +1070,7 @@ def train_classifiers(
         torch.set_num_threads(config.threads)
     started = time.perf_counter()
     device = _resolve_device(config.device)
-    source = source if source is not None else _synth_source(config)
+    source, val_source = (source, source) if source is not None else _default_sources(config)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = config.out / CHECKPOINT_FILE
     if checkpoint_path.exists() and not config.resume:
@@ -1033,7 +1078,7 @@ def train_classifiers(
             f"{config.out} already holds a training checkpoint; pass --resume to continue it "
             "or choose another --out"
         )
-    train_data, val_data = _build_data(config, source, log)
+    train_data, val_data = _build_data(config, source, val_source, log)
     if _fits_in_memory(train_data.nbytes):
         log.write(f"reading the {train_data.nbytes / 1e9:.1f} GB of training crops into memory\n")
         train_data = train_data.in_memory()
@@ -1104,7 +1149,7 @@ def train_classifiers(
     summary: dict[str, Any] = {
         "command": config.command(),
         "recipe": config.recipe(),
-        "data": _data_recipe(config, source),
+        "data": _data_recipe(config, source, val_source),
         "device": str(device),
         "jlpr_version": __version__,
         "torch_version": torch.__version__,

@@ -226,6 +226,22 @@ def _add_classifiers(commands: Any) -> None:
         "jlpr/weights/default, or another run's --out) instead of random weights: "
         "fine-tuning, typically with --epochs 1 and a tenth of the learning rate",
     )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        help="train also on the labelled plates of DIR (a labels.csv as jlpr eval reads it; "
+        "may be given again): your own photos, to fine-tune with --init; validation and "
+        "calibration stay on synthetic crops",
+    )
+    parser.add_argument(
+        "--data-share",
+        metavar="P",
+        type=probability,
+        default=0.5,
+        help="share of the training crops drawn from the --data plates (default 0.5)",
+    )
     add_fonts_option(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument(
@@ -350,6 +366,8 @@ def _run_classifiers(args: argparse.Namespace) -> int:
         erase=args.erase,
         hidden=args.hidden,
         init=args.init,
+        data=tuple(args.data or ()),
+        data_share=args.data_share,
         workers=args.workers,
         threads=args.threads,
         resume=args.resume,

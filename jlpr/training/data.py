@@ -20,7 +20,13 @@ Labels are one row of :data:`LABEL_WIDTH` int16 indices per sample, into the def
 vocabularies of :func:`jlpr.models.fields.field_vocabulary`; :func:`label_columns` says which
 columns belong to which field. A text field the crop does not show (the source's plate leaves
 it ``None``) is :data:`UNLABELLED` in all its columns: training teaches the net to say it
-cannot read it rather than to guess.
+cannot read it rather than to guess. A scheme the source does not know is :data:`IGNORED`:
+the scheme net learns nothing from that crop.
+
+Besides synthetic crops, :class:`FolderSource` draws the labelled plates of folders in the
+evaluation schema (your own photos, labelled as for ``jlpr eval``), cut as the reader cuts
+them, and :class:`MixedSource` mixes sources: fine-tuning the bundled nets on your plates
+while they keep seeing synthetic ones (``jlpr train classifiers --init ... --data DIR``).
 """
 
 from __future__ import annotations
@@ -45,9 +51,12 @@ from jlpr.models.slots import encode_classification, encode_designation
 from jlpr.types import Box, Field, Plate, Quad
 
 __all__ = [
+    "IGNORED",
     "LABEL_WIDTH",
     "SPLITS",
     "UNLABELLED",
+    "FolderSource",
+    "MixedSource",
     "SampleSource",
     "ShardedDataset",
     "SynthSource",
@@ -84,16 +93,18 @@ UNLABELLED = -1
 """The label of every column of a text field the crop does not show (an occluder hides it):
 training pulls the net's output there towards uniform, so that it learns to say it cannot
 read the field (the decoder then leaves it unread) instead of guessing it."""
+IGNORED = -2
+"""The label of every column of a field the source does not know (a scheme when only the
+plate's colour is labelled): the field's net learns nothing from that crop."""
 
 
 def encode_plate(plate: Plate) -> LabelArray:
-    """The label row of a plate with a scheme (indices into the default vocabularies).
+    """The label row of a plate (indices into the default vocabularies).
 
     A text field left ``None`` is one the crop does not show: its columns are
-    :data:`UNLABELLED`. The scheme is always needed (the plate's colours stay visible).
+    :data:`UNLABELLED`. A scheme left ``None`` is one the source does not know (the colours
+    stay visible): :data:`IGNORED`.
     """
-    if plate.scheme is None:
-        raise ValueError(f"training labels need a plate with a scheme, got {plate.text}")
     row = np.full(LABEL_WIDTH, UNLABELLED, dtype=np.int16)
     if plate.office is not None:
         office = field_vocabulary(Field.OFFICE)[0].index(plate.office.kanji)
@@ -104,7 +115,11 @@ def encode_plate(plate: Plate) -> LabelArray:
         row[label_columns(Field.KANA)] = field_vocabulary(Field.KANA)[0].index(plate.kana)
     if plate.designation is not None:
         row[label_columns(Field.DESIGNATION)] = encode_designation(plate.designation)
-    row[label_columns(Field.SCHEME)] = field_vocabulary(Field.SCHEME)[0].index(plate.scheme.value)
+    if plate.scheme is None:
+        row[label_columns(Field.SCHEME)] = IGNORED
+    else:
+        scheme = field_vocabulary(Field.SCHEME)[0].index(plate.scheme.value)
+        row[label_columns(Field.SCHEME)] = scheme
     return row
 
 
@@ -112,8 +127,9 @@ class SampleSource(Protocol):
     """Draws one labelled plate crop; the only thing training needs from a data generator.
 
     ``__call__`` returns an upright ``CANONICAL_SIZE`` crop (``(128, 256, 3)`` uint8 RGB) and
-    the plate it shows, with its scheme; a text field the crop does not show (covered, cut
-    off) may be ``None`` and is then trained as unreadable (:data:`UNLABELLED`). All its
+    the plate it shows; a text field the crop does not show (covered, cut off) may be
+    ``None`` and is then trained as unreadable (:data:`UNLABELLED`), a scheme not known may
+    be ``None`` (:data:`IGNORED`). All its
     randomness must come from ``rng``. ``describe`` is the JSON-ready recipe written into
     the manifests (and hashed to name the cache).
     Implementations must be picklable to be run in worker processes.
@@ -192,6 +208,178 @@ class SynthSource:
             # Only when set, so that the default recipe keeps naming the same cache.
             described["hidden_fields"] = "unlabelled"
         return described
+
+
+_FolderItem = tuple[Path, Box | None, Plate]
+"""One labelled plate of a folder: its image, its box in it (``None``: the whole image is
+the plate crop) and its label."""
+_RECTIFIERS: dict[str, Any] = {}
+"""The rectifier of each reader folder, loaded once per process by :class:`FolderSource`."""
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """The labelled plates of ``directories``, each a folder with a ``labels.csv`` in the
+    schema ``jlpr eval`` reads (``jlpr synth plates`` writes it; see docs/models.md), cut as
+    the reader cuts them: a crop (a file under a folder named ``crops``, or every file with
+    ``kind="crop"``) whole, as :meth:`~jlpr.reader.PlateReader.recognize` takes it, a frame's
+    plate from its labelled box moved and scaled by up to ``box_jitter`` of its size (plates
+    without a box are left out), then rectified by the rectifier of the reader saved in
+    ``weights`` (the bundled reader's when ``None``).
+
+    Every plate is drawn equally often. A text field the label leaves empty (hidden) is
+    trained as unreadable; the scheme is trained when ``notes`` names it
+    (``scheme=private``), else ignored. A label jlpr cannot encode (a region name not among
+    the 138, a kana not used on plates) is refused with its file and line.
+    """
+
+    directories: tuple[Path, ...]
+    weights: Path | None = None
+    kind: str = "auto"
+    box_jitter: float = 0.05
+
+    def __post_init__(self) -> None:
+        from jlpr.errors import ConfigError
+
+        object.__setattr__(self, "directories", tuple(Path(d) for d in self.directories))
+        if not self.directories:
+            raise ConfigError("FolderSource needs at least one folder")
+        if not 0.0 <= self.box_jitter < 0.5:
+            raise ConfigError(f"box_jitter must be in [0, 0.5), got {self.box_jitter}")
+        items = [item for d in self.directories for item in _folder_items(d, self.kind)]
+        if not items:
+            folders = ", ".join(map(str, self.directories))
+            raise ConfigError(f"no labelled plates to train on in {folders}")
+        object.__setattr__(self, "_items", tuple(items))
+
+    @property
+    def items(self) -> tuple[_FolderItem, ...]:
+        """Every labelled plate drawn from: image path, box (``None`` for a crop), label."""
+        items: tuple[_FolderItem, ...] = self.__dict__["_items"]
+        return items
+
+    def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
+        from jlpr.image import load_image
+        from jlpr.types import PlateRegion
+
+        path, box, plate = self.items[int(rng.integers(len(self.items)))]
+        image = load_image(path)
+        height, width = image.shape[:2]
+        if box is None:
+            box = Box(0.0, 0.0, float(width), float(height))
+        else:
+            box = _jitter_box(box, self.box_jitter, width, height, rng)
+        rectified = self._rectifier().rectify(image, PlateRegion(box=box, score=1.0))
+        return rectified.image, plate
+
+    def _rectifier(self) -> Any:
+        key = str(self.weights) if self.weights is not None else ""
+        if key not in _RECTIFIERS:
+            from jlpr.reader import PlateReader
+
+            rectifier = PlateReader.from_pretrained(self.weights).rectifier
+            if tuple(rectifier.output_size) != CANONICAL_SIZE:
+                from jlpr.errors import ConfigError
+
+                raise ConfigError(
+                    f"the rectifier of {self.weights or 'the bundled reader'} makes "
+                    f"{rectifier.output_size} crops; the classifiers train on {CANONICAL_SIZE}"
+                )
+            _RECTIFIERS[key] = rectifier
+        return _RECTIFIERS[key]
+
+    def describe(self) -> dict[str, Any]:
+        listing = hashlib.sha256()
+        for path, box, plate in self.items:
+            listing.update(f"{path}|{path.stat().st_size}|{box}|{plate.to_dict()}\n".encode())
+        return {
+            "generator": "jlpr.training.data.FolderSource",
+            "folders": [str(d) for d in self.directories],
+            "plates": len(self.items),
+            # Names, sizes, boxes and labels: other photos or labels name another cache.
+            "content_sha256": listing.hexdigest(),
+            "rectifier": str(self.weights) if self.weights is not None else "bundled",
+            "kind": self.kind,
+            "box_jitter": self.box_jitter,
+        }
+
+
+def _folder_items(directory: Path, kind: str) -> list[_FolderItem]:
+    """The labelled plates of one folder (see :class:`FolderSource`)."""
+    from jlpr.errors import ConfigError, JlprError
+    from jlpr.evaluation.runner import ImageKind, load_labels
+    from jlpr.rules import lookup_office, parse_designation, parse_scheme
+
+    items: list[_FolderItem] = []
+    for image in load_labels(directory, kind):
+        for plate in image.plates:
+            if image.kind is ImageKind.FRAME and plate.box is None:
+                continue
+            fields = plate.fields
+            try:
+                label = Plate(
+                    office=lookup_office(fields["office"]) if fields["office"] else None,
+                    classification=fields["classification"],
+                    kana=fields["kana"],
+                    designation=(
+                        parse_designation(fields["designation"]) if fields["designation"] else None
+                    ),
+                    scheme=parse_scheme(plate.scheme) if plate.scheme else None,
+                )
+                kana_labels = field_vocabulary(Field.KANA)[0]
+                if label.kana is not None and label.kana not in kana_labels:
+                    raise ValueError(f"kana {label.kana!r} is not one the kana net reads")
+            except (JlprError, ValueError) as exc:
+                raise ConfigError(
+                    f"{directory / 'labels.csv'}: {image.file}: cannot train on this label: {exc}"
+                ) from exc
+            box = plate.box if image.kind is ImageKind.FRAME else None
+            items.append((directory / image.file, box, label))
+    return items
+
+
+def _jitter_box(box: Box, amount: float, width: int, height: int, rng: np.random.Generator) -> Box:
+    """``box`` moved and scaled by up to ``amount`` of its size, kept inside the image."""
+    w, h = box.x2 - box.x1, box.y2 - box.y1
+    scale = 1.0 + rng.uniform(-amount, amount, 2)
+    cx = (box.x1 + box.x2) / 2 + rng.uniform(-amount, amount) * w
+    cy = (box.y1 + box.y2) / 2 + rng.uniform(-amount, amount) * h
+    half_w, half_h = w * scale[0] / 2, h * scale[1] / 2
+    return Box(
+        max(0.0, cx - half_w),
+        max(0.0, cy - half_h),
+        min(float(width), cx + half_w),
+        min(float(height), cy + half_h),
+    )
+
+
+@dataclass(frozen=True)
+class MixedSource:
+    """Draws each crop from one of ``sources``, chosen with probabilities ``shares``
+    (normalised): e.g. synthetic crops and :class:`FolderSource` plates when fine-tuning."""
+
+    sources: tuple[SampleSource, ...]
+    shares: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.sources or len(self.sources) != len(self.shares):
+            raise ValueError("MixedSource needs one share per source, and a source")
+        if any(s < 0 for s in self.shares) or sum(self.shares) <= 0:
+            raise ValueError(f"shares must be non-negative with a positive sum, got {self.shares}")
+
+    def __call__(self, rng: np.random.Generator) -> tuple[ImageArray, Plate]:
+        shares = np.asarray(self.shares, dtype=np.float64)
+        index = int(rng.choice(len(self.sources), p=shares / shares.sum()))
+        return self.sources[index](rng)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "generator": "jlpr.training.data.MixedSource",
+            "sources": [
+                {"share": share, "source": source.describe()}
+                for source, share in zip(self.sources, self.shares, strict=True)
+            ],
+        }
 
 
 @dataclass(frozen=True)
