@@ -933,6 +933,10 @@ def test_unknown_fields_are_a_usage_error(
     assert "invalid choice: 'guess'" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--init", str(tmp_path)]) == 1
     assert "holds no saved classifier of office" in capsys.readouterr().err
+    # 'bundled' names the weights shipped with jlpr (checked, then refused for the data).
+    argv = ["train", "classifiers", "--out", str(tmp_path), "--init", "bundled"]
+    assert main([*argv, "--data", str(tmp_path)]) == 1
+    assert "holds no labels.csv" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--data", str(tmp_path)]) == 1
     assert "holds no labels.csv" in capsys.readouterr().err
     assert main(["train", "classifiers", "--out", str(tmp_path), "--data-share", "2"]) == 2

@@ -221,10 +221,10 @@ def _add_classifiers(commands: Any) -> None:
     parser.add_argument(
         "--init",
         metavar="DIR",
-        type=Path,
-        help="start each net from the classifiers saved in DIR (a saved reader, e.g. "
-        "jlpr/weights/default, or another run's --out) instead of random weights: "
-        "fine-tuning, typically with --epochs 1 and a tenth of the learning rate",
+        type=_init_dir,
+        help="start each net from the classifiers saved in DIR (a saved reader, 'bundled' "
+        "for the weights shipped with jlpr, or another run's --out) instead of random "
+        "weights: fine-tuning, typically with --epochs 1 and a tenth of the learning rate",
     )
     parser.add_argument(
         "--data",
@@ -337,6 +337,15 @@ def _fields(text: str) -> list[str]:
             f"{', '.join(f.value for f in Field)}"
         )
     return names
+
+
+def _init_dir(text: str) -> Path:
+    """``--init``: a folder, or ``bundled`` for the weights shipped inside the package."""
+    if text == "bundled":
+        from jlpr.pretrained import bundled_weights_dir
+
+        return bundled_weights_dir()
+    return Path(text)
 
 
 def _run_classifiers(args: argparse.Namespace) -> int:
