@@ -787,6 +787,9 @@ def test_a_folder_label_jlpr_cannot_train_on_is_refused_with_its_file(tmp_path: 
     folder = _labelled_folder(tmp_path / "bad", ["crops/a.png,東京,330,さ,12-34,white,,"])
     with pytest.raises(ConfigError, match=r"crops/a.png: cannot train on this label.*東京"):
         FolderSource((folder,))
+    missing = _labelled_folder(tmp_path / "missing", ["crops/b.png,品川,330,さ,1,white,,"])
+    with pytest.raises(ConfigError, match=r"crops/b\.png: no such image"):
+        FolderSource((missing,))
     empty = _labelled_folder(tmp_path / "empty", ["frames/f.png,品川,330,さ,1,white,,"])
     with pytest.raises(ConfigError, match="no labelled plates to train on"):
         FolderSource((empty,))

@@ -341,8 +341,10 @@ def _folder_items(directory: Path, kind: str) -> list[_FolderItem]:
                 raise ConfigError(
                     f"{directory / 'labels.csv'}: {image.file}: cannot train on this label: {exc}"
                 ) from exc
-            box = plate.box if image.kind is ImageKind.FRAME else None
-            items.append((directory / image.file, box, label))
+            path = directory / image.file
+            if not path.is_file():
+                raise ConfigError(f"{directory / 'labels.csv'}: {image.file}: no such image")
+            items.append((path, plate.box if image.kind is ImageKind.FRAME else None, label))
     return items
 
 
