@@ -230,7 +230,7 @@ class FolderSource:
     Every plate is drawn equally often. A text field the label leaves empty (hidden) is
     trained as unreadable; the scheme is trained when ``notes`` names it
     (``scheme=private``), else ignored. A label jlpr cannot encode (a region name not among
-    the 138, a kana not used on plates) is refused with its file and line.
+    the 138, a kana not used on plates) or a missing image is refused, naming the file.
     """
 
     directories: tuple[Path, ...]
