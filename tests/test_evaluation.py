@@ -149,6 +149,16 @@ def test_labels_csv_rows_become_images_with_canonical_fields(tmp_path: Path) -> 
     assert images[4].plates == () and images[5].plates == ()
 
 
+def test_the_crop_folders_of_jlpr_synth_plates_are_read_as_crops(tmp_path: Path) -> None:
+    names = ["crops/a.png", "loose/a.png", "rectified/a.png", "frames/a.png", "a.png"]
+    rows = [f"{name},品川,330,さ,12-34,white,," for name in names]
+    header = "file,office,classification,kana,number,color,box_xywh,notes"
+    (tmp_path / "labels.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    kinds = [image.kind for image in load_labels(tmp_path)]
+    assert kinds == [ImageKind.CROP] * 3 + [ImageKind.FRAME] * 2
+    assert [i.kind for i in load_labels(tmp_path, "frame")] == [ImageKind.FRAME] * 5
+
+
 def test_jlpr_eval_reports_the_expected_numbers(tmp_path: Path) -> None:
     data = make_eval_folder(tmp_path / "data")
     weights = make_reader().save_pretrained(tmp_path / "reader")

@@ -27,8 +27,8 @@ DATA_DIR holds labels.csv (file,office,classification,kana,number,color,box_xywh
 one row per plate; all four text columns empty for an image without a readable plate, some
 of them empty for fields nobody can read, which the reader must then leave unread) and the
 images it names. Plates with a box_xywh are also counted by box width. Files under a
-folder named 'crops' are read as plate crops (recognize), the others as whole frames
-(read); --kind overrides that.
+folder named 'crops' (or 'loose' or 'rectified', as jlpr synth plates writes them) are read
+as plate crops (recognize), the others as whole frames (read); --kind overrides that.
 
 examples:
   jlpr eval data/real-dev

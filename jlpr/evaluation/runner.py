@@ -8,8 +8,9 @@ exact match leaves those unread; ``number`` is printed as on the plate, ``color`
 plate background, ``box_xywh`` an optional approximate box ``"x y w h"`` in image pixels).
 
 Each image is a *crop* (one plate, read with :meth:`PlateReader.recognize`) or a *frame*
-(read with :meth:`PlateReader.read`); by default files under a folder named ``crops`` are
-crops and all others frames. In frames, reported plates are matched to labels by box IoU
+(read with :meth:`PlateReader.read`); by default files under a folder named ``crops`` (or
+``loose`` or ``rectified``, where ``jlpr synth plates`` writes its crops) are crops and all
+others frames. In frames, reported plates are matched to labels by box IoU
 when every label has a box, else by how many fields agree. A frame or crop without a
 readable label is a negative: any plate reported there is a false positive.
 
@@ -147,7 +148,7 @@ def load_labels(directory: Path, kind: str = "auto") -> list[LabelledImage]:
     """Read ``directory/labels.csv``; rows of one file become one image, in file order.
 
     ``kind`` is ``"crop"``, ``"frame"`` or ``"auto"`` (crops are files under a folder
-    named ``crops``).
+    named ``crops``, ``loose`` or ``rectified``: :data:`CROP_FOLDERS`).
     """
     path = directory / LABELS_NAME
     if not path.is_file():
@@ -222,9 +223,15 @@ def _box(text: str, where: str) -> Box | None:
         raise ConfigError(f"{where}: box_xywh must be 'x y w h', got {text!r}") from exc
 
 
+CROP_FOLDERS = frozenset({"crops", "loose", "rectified"})
+"""Folders whose files are plate crops when the kind is ``auto``: the real-dev layout's and
+those ``jlpr synth plates`` writes."""
+
+
 def _kind(name: str, kind: str) -> ImageKind:
     if kind == "auto":
-        return ImageKind.CROP if "crops" in Path(name).parts[:-1] else ImageKind.FRAME
+        inside = set(Path(name).parts[:-1])
+        return ImageKind.CROP if inside & CROP_FOLDERS else ImageKind.FRAME
     try:
         return ImageKind(kind)
     except ValueError:

@@ -221,11 +221,12 @@ _RECTIFIERS: dict[str, Any] = {}
 class FolderSource:
     """The labelled plates of ``directories``, each a folder with a ``labels.csv`` in the
     schema ``jlpr eval`` reads (``jlpr synth plates`` writes it; see docs/models.md), cut as
-    the reader cuts them: a crop (a file under a folder named ``crops``, or every file with
-    ``kind="crop"``) whole, as :meth:`~jlpr.reader.PlateReader.recognize` takes it, a frame's
-    plate from its labelled box moved and scaled by up to ``box_jitter`` of its size (plates
-    without a box are left out), then rectified by the rectifier of the reader saved in
-    ``weights`` (the bundled reader's when ``None``).
+    the reader cuts them: a crop (a file under a folder named ``crops``, ``loose`` or
+    ``rectified``, or every file with ``kind="crop"``) whole, as
+    :meth:`~jlpr.reader.PlateReader.recognize` takes it, a frame's plate from its labelled
+    box moved and scaled by up to ``box_jitter`` of its size (plates without a box are left
+    out), then rectified by the rectifier of the reader saved in ``weights`` (the bundled
+    reader's when ``None``).
 
     Every plate is drawn equally often. A text field the label leaves empty (hidden) is
     trained as unreadable; the scheme is trained when ``notes`` names it
