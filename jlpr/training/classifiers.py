@@ -217,7 +217,8 @@ class TrainConfig:
         if self.hidden not in HIDDEN_CHOICES:
             raise ConfigError(f"hidden must be one of {HIDDEN_CHOICES}, got {self.hidden!r}")
         if self.init is not None:
-            _saved_entries(Path(self.init), self.fields)  # refused now, not after the data
+            object.__setattr__(self, "init", Path(self.init))
+            _saved_entries(self.init, self.fields)  # refused now, not after the data
         object.__setattr__(self, "data", tuple(Path(d) for d in self.data))
         for folder in self.data:
             if not (folder / "labels.csv").is_file():
