@@ -5,7 +5,7 @@ A step is what ``jlpr train classifiers`` does per batch: cut and resample every
 region from a batch of 256x128 plate crops, run the five nets, backpropagate the summed loss
 and take an AdamW step. The nets' input is either in torch's default NCHW layout or in
 ``channels_last`` (NHWC), which the trainer uses; a third variant runs the channels_last
-nets' forward passes under bfloat16 autocast, which the trainer does not (docs/models.md,
+nets' forward passes under bfloat16 autocast, which the trainer does not (docs/experiments.md,
 "bfloat16 training on the CPU"). The variants alternate round by round so that a change in
 the machine's load hits all alike; the script prints the median milliseconds per training
 sample of each and its speed relative to NCHW float32.

@@ -5,7 +5,7 @@ pixels darker than halfway between the kana column's background (median) and its
 are the kana's ink. Printed: the rows holding ink in the kana's 40 mm column (within 10 mm of
 its box), the columns holding ink in its rows (within 10 mm of the box either side), both in
 mm of the 330x165 mm plate, and the share of the 40x40 mm box that is ink; for the real crops
-and for the same plate rendered with ``--styles`` random styles. Used in docs/models.md to
+and for the same plate rendered with ``--styles`` random styles. Used in docs/experiments.md to
 check whether the real kana is smaller, narrower or lighter than the drawn ones (it is not).
 Real images are only read, never written.
 

@@ -6,7 +6,7 @@ once as shipped, and again as the average log-probability over 3, 5 and 9 views:
 moved by 1 % of the plate's width and 1.5 % of its height (diagonally first, then along one
 axis) or scaled by 0.96 and 1.04, well inside the jitter the nets trained with (2 %, 3 %,
 8 %). Prints per field and view count the accuracy on all crops and on plates under and over
-100 px wide. Used in docs/models.md (it did not help: -0.1 to +0.6 points, within noise).
+100 px wide. Used in docs/experiments.md (it did not help: -0.1 to +0.6 points, within noise).
 
 Run: ``python tools/measure_view_averaging.py H`` with ``H`` from ``jlpr synth plates --n
 1000 --out H --seed 777 --kind loose``; ``--weights DIR`` for another saved reader.

@@ -11,7 +11,7 @@ kana net reads, ``--n`` crops per cell, for one family of variations at a time:
 * ``emboss``: relief strength 0.2-2.4 (the renderer draws 0.2-1.0) lit from three sides.
 
 A variation that makes the net read the real plate's confusions (そ, と, や for せ) would be
-a candidate for what the real camera does; none did for the real-dev plate (docs/models.md,
+a candidate for what the real camera does; none did for the real-dev plate (docs/experiments.md,
 "What the real kana is not"). Real images are not used.
 
 Run: ``python tools/probe_kana_renderings.py [--family fonts|motion|shape|emboss]

@@ -7,7 +7,7 @@ its centre (``jlpr.training.classifiers.rotate``, the turn ``--rotate`` trains w
 the net's input moves: the rectifier still sees the crop as it is, so a turn here is a turn
 of the lettering on an upright plate. Prints, per angle and zoom, how many crops the net
 reads as ``--truth`` and its most frequent readings. For the real-dev kana: read right once
-turned back by 12-20 degrees (docs/models.md, "The real kana at the net's input"). Real
+turned back by 12-20 degrees (docs/experiments.md, "The real kana at the net's input"). Real
 images are only read.
 
 Run: ``python tools/probe_net_inputs.py ../shared/data/real-dev/crops/*.png --field kana

@@ -9,7 +9,7 @@ crop. A change that moves many fields to the right answer says what the training
 (for the real-dev crops: the kana read right in 12-13 of 18 once its ink grows by a pixel,
 in all directions or only up and down, but in 5 when it grows only sideways). Prints, per
 change, how many crops have each field and the whole plate right, and the most frequent
-kana read. Real images are only read, never written. Used in docs/models.md.
+kana read. Real images are only read, never written. Used in docs/experiments.md.
 
 Run: ``python tools/probe_real_crops.py ../shared/data/real-dev/crops/*.png --plate
 "佐賀 581 せ 18-32"``; ``--weights DIR`` for another saved reader.

@@ -5,7 +5,7 @@
 
 The fifteen fonts of the recipe (tools/train_default.py) take about 310 MB; cut to the
 plates' characters plus the signboard words and the kana and ASCII blocks, 19 MB, small
-enough to carry to a build machine with the code (the GPU run of docs/models.md, "1.5x the
+enough to carry to a build machine with the code (the GPU run of docs/experiments.md, "1.5x the
 crops, on a GPU"). Glyph outlines and hinting are kept: 283 of 300 training crops drawn with
 the copies were identical to the pixel, the rest differed in a few pixels (in the worst
 crop, 112 pixels by more than 20 grey levels; cause not looked into). A font whose tables

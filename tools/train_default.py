@@ -50,7 +50,7 @@ STEPS = ("scenes", "scenes_wide", "localizer", "rectifier", "classifiers")
 SCENE_FONTS = "Noto Sans CJK JP Bold,IPAexGothic,Noto Sans CJK JP Regular"
 # The classifiers learn nine typefaces: those three and six from Debian packages
 # (tools/fetch_fonts.sh, docs/fonts.md); three more stay out of training so that the
-# unseen-font held-out set measures typefaces never seen (docs/models.md, "Nine typefaces
+# unseen-font held-out set measures typefaces never seen (docs/experiments.md, "Nine typefaces
 # instead of three").
 CLASSIFIER_FONTS = (
     f"{SCENE_FONTS},Ume Hy Gothic O5,Komatuna,BIZ UDGothic Bold,MotoyaLCedar W3 mono,"
@@ -58,7 +58,7 @@ CLASSIFIER_FONTS = (
 )
 # The kana net also learns six handwriting-like and rounded faces (tools/fetch_fonts.sh): real
 # kana are lettered, and with them the kana of the boxed real-dev frame plates were read in
-# 77-86 % instead of 67 % (two draws; docs/models.md, "Fifteen typefaces for the kana"). The region
+# 77-86 % instead of 67 % (two draws; docs/experiments.md, "Fifteen typefaces for the kana"). The region
 # names keep the nine: a run that drew them from all fifteen read the real names worse.
 CLASSIFIER_KANA_FONTS = (
     f"{CLASSIFIER_FONTS},Klee One SemiBold,Klee One,kiloji - B,SetoFont,"

@@ -7,7 +7,7 @@
 # this script sets. On a GPU one field net is too small to keep it busy (a process spends
 # its time in Python and kernel launches), so five processes train the five nets in about
 # the time of the slowest one: on one H200 with 16 cores, 96,000 crops were drawn in 2.5 min
-# and the five nets trained in 6.4 min (docs/models.md, "1.5x the crops, on a GPU"). On a
+# and the five nets trained in 6.4 min (docs/experiments.md, "1.5x the crops, on a GPU"). On a
 # 2-core CPU, run `jlpr train classifiers` itself: the processes would share two cores.
 # Each process keeps the training crops in memory when they take at most half the free
 # memory (9.4 GB for 96,000 crops, so 47 GB for five), else reads them every epoch.

@@ -15,16 +15,16 @@ DEFAULT_PLATE_WIDTH = (40.0, 320.0)
 """Frontal plate widths (pixels, drawn log-uniformly) of the training crops. The generator's
 own range, 50-600 px, spends a quarter of the crops above 320 px, where plates are already
 photographed at 320 px (``PlateSampleConfig.max_working_width``) and read almost perfectly;
-this range gives plates under 100 px 44 % of the crops instead of 28 % (docs/models.md)."""
+this range gives plates under 100 px 44 % of the crops instead of 28 % (docs/experiments.md)."""
 DEFAULT_STROKE_JITTER = 0.5
 """Share of training crops whose ink is grown or thinned by up to one pixel of the 256 px
 crop (``jlpr.training.classifiers.stroke_weight``). Real glyphs come lighter or heavier than
 the fonts drawn; with it, two seeds read more fields of the real-dev plate and equal
-synthetic figures (docs/models.md)."""
+synthetic figures (docs/experiments.md)."""
 DEFAULT_VERTICAL_BLUR = 0.0
 """Share of training crops blurred up and down only (by a Gaussian of up to 3 px of the 256 px
 crop; ``jlpr.training.classifiers.vertical_blur``). Off: at 0.5 one seed read more of the
-real-dev plate and the other less, synthetic figures equal (docs/models.md)."""
+real-dev plate and the other less, synthetic figures equal (docs/experiments.md)."""
 DEFAULT_DESATURATE = 0.0
 """Share of training crops whose colours are pulled towards grey (by 0-100 %) for the text
 nets; the scheme net always sees the colours (``jlpr.training.classifiers.desaturate``)."""
@@ -40,7 +40,7 @@ DEFAULT_ERASE: tuple[tuple[str, float], ...] = (
 ``jlpr.training.classifiers.erase``. The kana net, half its inputs: it then reads the
 real-dev kana, lettered without the stroke every font draws; the region-name and
 classification nets too: more real-dev frames read (21 against 9 in a clean A/B), 0.2-1.5
-points fewer synthetic plates (docs/models.md, "Random erasing for the top-row nets")."""
+points fewer synthetic plates (docs/experiments.md, "Random erasing for the top-row nets")."""
 DEFAULT_ROTATE: tuple[tuple[str, float], ...] = ()
 """Fields whose net sees its inputs turned by up to this many degrees either way (field,
 degrees): ``jlpr.training.classifiers.rotate``. None by default."""
@@ -56,7 +56,7 @@ DEFAULT_FIELD_EPOCHS: tuple[tuple[str, int], ...] = (
 )
 """Fields whose nets train for other than :data:`DEFAULT_EPOCHS` passes (field, passes): the
 top-row nets were still improving at 10 passes, the designation and scheme nets level from
-about 6; in one run this costs about what 10 passes of all five cost (docs/models.md)."""
+about 6; in one run this costs about what 10 passes of all five cost (docs/experiments.md)."""
 HIDDEN_CHOICES = ("drawn", "unreadable")
 """How a text field an occluder hides is labelled (``--hidden``): with the text drawn under
 the occluder, or as unreadable (``jlpr.training.data.UNLABELLED``, trained towards a uniform
@@ -64,4 +64,4 @@ output)."""
 DEFAULT_HIDDEN = "drawn"
 """The shipped nets were trained so. ``unreadable`` read 22 fewer of 208 hidden fields on
 occluded held-out crops in one controlled draw, and is for the next retraining
-(docs/models.md, "hidden fields labelled unreadable")."""
+(docs/experiments.md, "hidden fields labelled unreadable")."""

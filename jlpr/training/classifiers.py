@@ -129,7 +129,7 @@ _CONTRAST = 0.25
 _CHANNEL_GAIN = 0.05
 _VERTICAL_SIGMA = 3.0
 """Largest vertical blur (px of the 256x128 crop): the real-dev crops read their kana once
-their ink grows 2-3 px up and down at that scale (docs/models.md)."""
+their ink grows 2-3 px up and down at that scale (docs/experiments.md)."""
 _FILTER_SIZES = (1, 3, 5)
 """Kernel sizes of :func:`random_filter` (drawn evenly), in pixels of a net's input."""
 _ERASE_AREA = (0.04, 0.2)
@@ -622,7 +622,7 @@ def _augment_vertical_blur(
 
     The horizontal strokes of the real-dev crops are lighter than the drawn ones
     (``tools/probe_real_crops.py``); this models it as blur, which two seeds did not confirm
-    (docs/models.md). ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
+    (docs/experiments.md). ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
     """
     if share <= 0.0:
         return images
@@ -654,7 +654,7 @@ def _augment_desaturate(
     """:func:`desaturate` on ``share`` of the crops, by an amount drawn from 0..1.
 
     Real plates come in paler and greyer colours than the drawn ones (the real-dev kei plate
-    is a greyish yellow, docs/models.md); the text nets should read a glyph whatever the
+    is a greyish yellow, docs/experiments.md); the text nets should read a glyph whatever the
     ground's colour. ``share`` 0 draws nothing from ``rng`` (runs without it repeat exactly).
     """
     if share <= 0.0:
@@ -727,7 +727,7 @@ def rotate(images: torch.Tensor, degrees: torch.Tensor, zoom: float = 1.0) -> to
     enlarges it about the centre (``tools/probe_net_inputs.py``).
 
     Made for the real-dev kana, lettered with a rising bar and read right once turned back
-    by 12-20 degrees; trained so, the kana net still misread it (docs/models.md), so no net
+    by 12-20 degrees; trained so, the kana net still misread it (docs/experiments.md), so no net
     turns its inputs by default.
     """
     batch, _, height, width = images.shape
@@ -755,7 +755,7 @@ def erase(images: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
 
     Random erasing (Zhong et al., AAAI 2020): a net that must read a glyph with a part
     missing learns more than one cue per class, as a real letterer's glyph may lack the part
-    a font has (docs/models.md).
+    a font has (docs/experiments.md).
     """
     out = images.clone()
     means = images.mean(dim=(2, 3))
@@ -791,7 +791,7 @@ class _NetAugmentation:
     Each draws from its own random stream (``[seed, stream, epoch]``), so a net it is not
     applied to trains exactly as without it. The nets named for one augmentation share its
     stream, in field order: naming one more net re-draws those after it (with
-    ``--erase office=...`` the kana net's boxes change too; docs/models.md, "Random erasing
+    ``--erase office=...`` the kana net's boxes change too; docs/experiments.md, "Random erasing
     for the top-row nets").
     """
 
