@@ -58,8 +58,9 @@ CLASSIFIER_FONTS = (
 )
 # The kana net also learns six handwriting-like and rounded faces (tools/fetch_fonts.sh): real
 # kana are lettered, and with them the kana of the boxed real-dev frame plates were read in
-# 77-86 % instead of 67 % (two draws; docs/experiments.md, "Fifteen typefaces for the kana"). The region
-# names keep the nine: a run that drew them from all fifteen read the real names worse.
+# 77-86 % instead of 67 % (two draws; docs/experiments.md, "Fifteen typefaces for the kana").
+# The region names keep the nine: a run that drew them from all fifteen read the real names
+# worse.
 CLASSIFIER_KANA_FONTS = (
     f"{CLASSIFIER_FONTS},Klee One SemiBold,Klee One,kiloji - B,SetoFont,"
     "Sawarabi Gothic Medium,Konatu"
