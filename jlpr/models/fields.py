@@ -525,10 +525,15 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         """Read the field of every crop with one forward pass of the net."""
         if not plate_images:
             return []
+        return self.decode(self.probabilities(plate_images))
+
+    def probabilities(self, plate_images: Sequence[ImageArray]) -> torch.Tensor:
+        """Calibrated probabilities ``(B, slots, labels)`` of every crop's field (one
+        forward pass; :meth:`decode` turns them into readings)."""
         inputs = torch.cat([self._cut(image) for image in plate_images])
         with torch.inference_mode():
             logits = self._inference.of(self.net)(inputs)
-        return self.readings(logits)
+        return torch.softmax(logits.float() / self.config.temperature, dim=-1)
 
     def prepare(self, images: torch.Tensor, regions: torch.Tensor | None = None) -> torch.Tensor:
         """The net's input for a batch of plate crops: region cut, resampled, normalised.
@@ -583,7 +588,11 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
 
         Slot fields only ever return valid strings (see :mod:`jlpr.models.slots`).
         """
-        probabilities = torch.softmax(logits.float() / self.config.temperature, dim=-1)
+        return self.decode(torch.softmax(logits.float() / self.config.temperature, dim=-1))
+
+    def decode(self, probabilities: torch.Tensor) -> list[FieldReading]:
+        """Readings from calibrated ``(B, slots, labels)`` probabilities (over this
+        classifier's :attr:`FieldModelConfig.labels`), alternatives best first."""
         probs = probabilities.cpu().numpy()
         labels, top_k = self.config.labels, self.config.top_k
         if self._grammar is None:

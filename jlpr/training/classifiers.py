@@ -67,6 +67,7 @@ from jlpr.models.calibration import (
     fit_temperature,
     negative_log_likelihood,
 )
+from jlpr.models.ensemble import MeanFieldClassifier
 from jlpr.models.fields import COMPONENT_FILE, CnnFieldClassifier, save_classifiers
 from jlpr.models.slots import best_valid_sequences, grammar_for
 from jlpr.pretrained import CONFIG_NAME, load_component, read_config
@@ -103,6 +104,7 @@ from jlpr.types import Field
 
 __all__ = [
     "TrainConfig",
+    "calibrate_mean",
     "desaturate",
     "erase",
     "prepare_data",
@@ -987,6 +989,41 @@ def _field_metrics(
         metrics["unlabelled"] = float(len(guesses))
         metrics["unlabelled_read"] = float(np.mean([r.confidence >= 0.5 for r in guesses]))
     return temperature, metrics
+
+
+def calibrate_mean(
+    means: Sequence[MeanFieldClassifier],
+    data: ShardedDataset,
+    *,
+    batch_size: int = 64,
+    device: str | torch.device = "cpu",
+) -> tuple[list[MeanFieldClassifier], dict[str, dict[str, float]]]:
+    """Fit each :class:`MeanFieldClassifier`'s temperature on the crops of ``data``.
+
+    ``data`` is a held-out split none of the members trained on (the cached validation
+    split of a ``jlpr train classifiers`` run, ``OUT/cache/val-*``, say). As in training,
+    the temperature is fitted on its first half and the calibration measured on the second
+    (``accuracy``, ``ece_before``, ``ece_after``, ... per field, as in ``metrics.json``).
+    Returns the calibrated classifiers and those metrics.
+    """
+    torch_device = torch.device(device)
+    calibrated, metrics = [], {}
+    for mean in means:
+        probabilities = []
+        rows: np.ndarray[Any, Any] | None = None
+        for member in mean.members:
+            logits, rows = _predict({mean.field: member}, data, batch_size, torch_device)
+            scaled = logits[mean.field] / member.config.temperature
+            probabilities.append(torch.softmax(scaled, dim=-1))
+        assert rows is not None  # a MeanFieldClassifier has two or more members
+        log_mean = torch.log(torch.stack(probabilities).mean(0).clamp_min(1e-12))
+        reader = mean.members[0].with_temperature(1.0)  # decodes log_mean as the mean does
+        temperature, field_metrics = _field_metrics(
+            reader, log_mean, rows[:, label_columns(mean.field)]
+        )
+        calibrated.append(mean.with_temperature(temperature))
+        metrics[mean.field.value] = field_metrics
+    return calibrated, metrics
 
 
 def _log_loss(confidences: Sequence[float], correct: Sequence[bool]) -> float:
