@@ -1006,17 +1006,23 @@ def calibrate_mean(
     (``accuracy``, ``ece_before``, ``ece_after``, ... per field, as in ``metrics.json``).
     Returns the calibrated classifiers and those metrics.
     """
+    fields = [mean.field for mean in means]
+    if len(set(fields)) != len(fields):
+        raise ConfigError(f"calibrate_mean takes one classifier per field, got {fields}")
     torch_device = torch.device(device)
+    # One pass over the split per member index reads member i of every field at once.
+    probabilities: dict[Field, list[torch.Tensor]] = {field_: [] for field_ in fields}
+    rows: np.ndarray[Any, Any] | None = None
+    for index in range(max((len(mean.members) for mean in means), default=0)):
+        models = {mean.field: mean.members[index] for mean in means if index < len(mean.members)}
+        logits, rows = _predict(models, data, batch_size, torch_device)
+        for field_, member in models.items():
+            scaled = logits[field_] / member.config.temperature
+            probabilities[field_].append(torch.softmax(scaled, dim=-1))
     calibrated, metrics = [], {}
     for mean in means:
-        probabilities = []
-        rows: np.ndarray[Any, Any] | None = None
-        for member in mean.members:
-            logits, rows = _predict({mean.field: member}, data, batch_size, torch_device)
-            scaled = logits[mean.field] / member.config.temperature
-            probabilities.append(torch.softmax(scaled, dim=-1))
         assert rows is not None  # a MeanFieldClassifier has two or more members
-        log_mean = torch.log(torch.stack(probabilities).mean(0).clamp_min(1e-12))
+        log_mean = torch.log(torch.stack(probabilities[mean.field]).mean(0).clamp_min(1e-12))
         reader = mean.members[0].with_temperature(1.0)  # decodes log_mean as the mean does
         temperature, field_metrics = _field_metrics(
             reader, log_mean, rows[:, label_columns(mean.field)]
