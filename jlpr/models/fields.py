@@ -533,6 +533,11 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
         inputs = torch.cat([self._cut(image) for image in plate_images])
         with torch.inference_mode():
             logits = self._inference.of(self.net)(inputs)
+        return self.calibrated(logits)
+
+    def calibrated(self, logits: torch.Tensor) -> torch.Tensor:
+        """Calibrated probabilities from the net's logits: ``softmax(logits / temperature)``
+        over the last axis."""
         return torch.softmax(logits.float() / self.config.temperature, dim=-1)
 
     def prepare(self, images: torch.Tensor, regions: torch.Tensor | None = None) -> torch.Tensor:
@@ -588,7 +593,7 @@ class CnnFieldClassifier(FieldClassifier, Configurable):
 
         Slot fields only ever return valid strings (see :mod:`jlpr.models.slots`).
         """
-        return self.decode(torch.softmax(logits.float() / self.config.temperature, dim=-1))
+        return self.decode(self.calibrated(logits))
 
     def decode(self, probabilities: torch.Tensor) -> list[FieldReading]:
         """Readings from calibrated ``(B, slots, labels)`` probabilities (over this

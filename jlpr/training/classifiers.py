@@ -1017,8 +1017,7 @@ def calibrate_mean(
         models = {mean.field: mean.members[index] for mean in means if index < len(mean.members)}
         logits, rows = _predict(models, data, batch_size, torch_device)
         for field_, member in models.items():
-            scaled = logits[field_] / member.config.temperature
-            probabilities[field_].append(torch.softmax(scaled, dim=-1))
+            probabilities[field_].append(member.calibrated(logits[field_]))
     calibrated, metrics = [], {}
     for mean in means:
         assert rows is not None  # a MeanFieldClassifier has two or more members
