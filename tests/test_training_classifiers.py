@@ -196,6 +196,23 @@ def test_splits_and_seeds_never_share_samples(tmp_path: Path) -> None:
     assert not np.array_equal(train, other)
 
 
+def test_a_cached_split_opens_whole_and_a_broken_one_is_refused(tmp_path: Path) -> None:
+    built = ShardedDataset.build(
+        tmp_path, NoiseSource(), split="val", seed=3, samples=50, shard_size=20
+    )
+    opened = ShardedDataset.open(built.directory)
+    assert (len(opened), opened.shard_size, opened.shards) == (50, 20, 3)
+    for (a_images, a_labels), (b_images, b_labels) in zip(
+        built.batches(16), opened.batches(16), strict=True
+    ):
+        assert np.array_equal(a_images, b_images) and np.array_equal(a_labels, b_labels)
+    with pytest.raises(ConfigError, match="no labels"):
+        ShardedDataset.open(tmp_path / "empty")
+    (built.directory / "images-00001.npy").unlink()
+    with pytest.raises(ConfigError, match="shard 00001"):
+        ShardedDataset.open(built.directory)
+
+
 def test_a_larger_run_reuses_the_shards_of_a_smaller_one(tmp_path: Path) -> None:
     def build(samples: int) -> ShardedDataset:
         return ShardedDataset.build(

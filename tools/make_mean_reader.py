@@ -17,22 +17,11 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from jlpr import PlateReader
 from jlpr.interfaces import FieldClassifier
 from jlpr.models import build_classifiers, mean_classifiers
 from jlpr.training.classifiers import calibrate_mean
 from jlpr.training.data import ShardedDataset
-
-
-def cached_split(directory: Path) -> ShardedDataset:
-    """The split cached in ``directory`` (``labels-NNNNN.npy`` shards), whole."""
-    shards = sorted(directory.glob("labels-*.npy"))
-    if not shards:
-        raise SystemExit(f"{directory}: no labels-*.npy shards (not a cached split)")
-    sizes = [int(np.load(path, mmap_mode="r").shape[0]) for path in shards]
-    return ShardedDataset(directory, samples=sum(sizes), shard_size=sizes[0])
 
 
 def main() -> None:
@@ -52,7 +41,7 @@ def main() -> None:
     if not args.no_bundled:
         sets.insert(0, list(reader.classifiers.values()))
     means, metrics = calibrate_mean(
-        mean_classifiers(*sets), cached_split(args.val), device=args.device
+        mean_classifiers(*sets), ShardedDataset.open(args.val), device=args.device
     )
     reader.with_components(*means).save_pretrained(args.out)
     for mean in means:

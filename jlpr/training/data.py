@@ -44,6 +44,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from jlpr.errors import ConfigError, JlprError
 from jlpr.interfaces import ImageArray
 from jlpr.layout import CANONICAL_SIZE
 from jlpr.models.fields import field_vocabulary
@@ -240,8 +241,6 @@ class FolderSource:
     box_jitter: float = 0.05
 
     def __post_init__(self) -> None:
-        from jlpr.errors import ConfigError
-
         object.__setattr__(self, "directories", tuple(Path(d) for d in self.directories))
         if not self.directories:
             raise ConfigError("FolderSource needs at least one folder")
@@ -288,8 +287,6 @@ class FolderSource:
 
             rectifier = PlateReader.from_pretrained(self.weights).rectifier
             if tuple(rectifier.output_size) != CANONICAL_SIZE:
-                from jlpr.errors import ConfigError
-
                 raise ConfigError(
                     f"the rectifier of {self.weights or 'the bundled reader'} makes "
                     f"{rectifier.output_size} crops; the classifiers train on {CANONICAL_SIZE}"
@@ -315,7 +312,6 @@ class FolderSource:
 
 def _folder_items(directory: Path, kind: str) -> list[_FolderItem]:
     """The labelled plates of one folder (see :class:`FolderSource`)."""
-    from jlpr.errors import ConfigError, JlprError
     from jlpr.evaluation.runner import ImageKind, load_labels
     from jlpr.rules import lookup_office, parse_designation, parse_scheme
 
@@ -478,6 +474,30 @@ class ShardedDataset:
         if carry_labels is not None and len(carry_labels):
             assert carry_images is not None
             yield carry_images, carry_labels
+
+    @classmethod
+    def open(cls, directory: Path) -> ShardedDataset:
+        """The split that :meth:`build` cached in ``directory`` (a run's ``OUT/cache/val-*``),
+        every sample of its shards. Raises :class:`~jlpr.errors.ConfigError` when the folder
+        holds no split or a broken one (a shard missing, or cut short before the last)."""
+        labels = sorted(directory.glob("labels-*.npy"))
+        if not labels:
+            raise ConfigError(f"{directory}: no labels-*.npy shards, not a cached split")
+        sizes = [int(np.load(path, mmap_mode="r").shape[0]) for path in labels]
+        dataset = cls(directory, samples=sum(sizes), shard_size=sizes[0])
+        broken = [
+            index
+            for index, size in enumerate(sizes)
+            if dataset._paths(index)[1] != labels[index]
+            or not dataset._paths(index)[0].is_file()
+            or (index < len(sizes) - 1 and size != sizes[0])
+        ]
+        if broken:
+            raise ConfigError(
+                f"{directory}: shard {broken[0]:05d} is missing or incomplete; "
+                "build the split again"
+            )
+        return dataset
 
     @classmethod
     def build(
