@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
+from jlpr import PlateReader
 from jlpr.models import MeanFieldClassifier
 from jlpr.models.fields import CnnFieldClassifier
 from jlpr.training.classifiers import train_classifiers
@@ -74,13 +77,26 @@ def test_an_interrupted_training_step_resumes_and_a_finished_one_is_done(
     assert tool.done("classifiers_1", tmp_path) and not tool.done("classifiers", tmp_path)
 
 
+def _two_draws(tmp_path: Path) -> Path:
+    """A work folder with two tiny draws of step 5 (seeds 0 and 1) and no calibration split."""
+    work = tmp_path / "work"
+    for seed, out in ((0, "fields"), (1, "fields_1")):
+        train_classifiers(config(tmp_path, out=work / out, seed=seed), NoiseSource())
+    return work
+
+
+def _calibration_split(work: Path) -> None:
+    ShardedDataset.build(
+        work / "calibration" / "cache", NoiseSource(), split="val", seed=2, samples=40,
+        shard_size=20,
+    )  # fmt: skip
+
+
 def test_the_bundle_of_two_draws_is_their_mean_calibrated_on_the_held_out_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tool = _tool()
-    work = tmp_path / "work"
-    for seed, out in ((0, "fields"), (1, "fields_1")):
-        train_classifiers(config(tmp_path, out=work / out, seed=seed), NoiseSource())
+    work = _two_draws(tmp_path)
     single, metrics = tool.classifiers_of(work, 1)
     assert all(isinstance(c, CnnFieldClassifier) for c in single)
     assert set(metrics) == {"classifiers"}
@@ -89,10 +105,7 @@ def test_the_bundle_of_two_draws_is_their_mean_calibrated_on_the_held_out_split(
     assert not tool.done("calibration", work)
     with pytest.raises(SystemExit, match="calibration"):
         tool.classifiers_of(work, 2)
-    ShardedDataset.build(
-        work / "calibration" / "cache", NoiseSource(), split="val", seed=2, samples=40,
-        shard_size=20,
-    )  # fmt: skip
+    _calibration_split(work)
     assert tool.done("calibration", work)
     means, metrics = tool.classifiers_of(work, 2)
     assert [mean.field for mean in means] == list(Field)
@@ -102,3 +115,39 @@ def test_the_bundle_of_two_draws_is_their_mean_calibrated_on_the_held_out_split(
     for mean in means:
         fitted = metrics["mean_calibration"][mean.field.value]["temperature"]
         assert mean.temperature == pytest.approx(fitted)
+
+
+def test_the_last_step_saves_a_reader_of_the_draws_mean_with_its_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundling step end to end, on the shipped localizer and refiner laid out as their
+    training runs leave them and two tiny draws of the classifiers."""
+    tool = _tool()
+    work = _two_draws(tmp_path)
+    monkeypatch.setattr(tool, "CALIBRATION_SAMPLES", 40)
+    _calibration_split(work)
+    shipped = ROOT / "jlpr/weights/default"
+    components = json.loads((shipped / "jlpr.json").read_text("utf-8"))["components"]
+    for name, run, metrics in (("localizer", "localizer", "manifest.json"),
+                               ("rectifier", "refiner", "metrics.json")):  # fmt: skip
+        (work / run).mkdir()
+        shutil.copy(shipped / name / "model.pt", work / run / "model.pt")
+        config_text = json.dumps(components[name]["config"])
+        (work / run / "config.json").write_text(config_text, encoding="utf-8")
+        (work / run / metrics).write_text(json.dumps({"run": run}), encoding="utf-8")
+    monkeypatch.setattr(tool, "BUNDLE", tmp_path / "bundle")
+
+    tool.bundle(work, tool.recipe(work, "cpu", 2), 2)
+
+    reader = PlateReader.from_pretrained(tmp_path / "bundle")
+    assert all(isinstance(c, MeanFieldClassifier) for c in reader.classifiers.values())
+    manifest = json.loads((tmp_path / "bundle" / "MANIFEST.json").read_text("utf-8"))
+    assert manifest["bundled_with"] == "python tools/train_default.py --draws 2"
+    assert len(manifest["recipe"]) == 7  # 5 steps, a second draw, the calibration crops
+    assert "--data-only" in manifest["recipe"][-1]
+    assert all("$WORK" in command and str(work) not in command for command in manifest["recipe"])
+    assert set(manifest["training"]) == {
+        "localizer", "rectifier", "classifiers", "classifiers_1", "mean_calibration"
+    }  # fmt: skip
+    plate = reader.recognize(np.zeros((128, 256, 3), dtype=np.uint8))
+    assert set(plate.readings) == set(Field)
