@@ -108,6 +108,12 @@ def test_the_bundle_of_two_draws_is_their_mean_calibrated_on_the_held_out_split(
     _calibration_split(work)
     assert tool.done("calibration", work)
     means, metrics = tool.classifiers_of(work, 2)
+    other = ShardedDataset.build(
+        work / "calibration" / "cache", NoiseSource(), split="val", seed=3, samples=4
+    )
+    with pytest.raises(SystemExit, match="more than one split"):
+        tool.done("calibration", work)
+    shutil.rmtree(other.directory)
     assert [mean.field for mean in means] == list(Field)
     assert all(isinstance(mean, MeanFieldClassifier) and len(mean.members) == 2 for mean in means)
     assert set(metrics) == {"classifiers", "classifiers_1", "mean_calibration"}

@@ -152,7 +152,9 @@ def calibration_split(work: Path) -> Any:
     from jlpr.training.data import ShardedDataset
 
     splits = sorted((folder("calibration", work) / "cache").glob("val-*"))
-    if len(splits) != 1:
+    if len(splits) > 1:  # drawn with other data options too: which one is meant?
+        raise SystemExit(f"more than one split in {splits[0].parent}: remove all but one")
+    if not splits:
         return None
     try:
         split = ShardedDataset.open(splits[0])
