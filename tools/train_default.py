@@ -28,7 +28,10 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jlpr.training.data import ShardedDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "jlpr" / "weights" / "default"
@@ -109,8 +112,8 @@ def recipe(work: Path, device: str, draws: int = 1) -> dict[str, list[str]]:
     """Each step's ``jlpr`` command (one draw: the bundled recipe)."""
     if draws < 1:
         raise ValueError(f"draws must be 1 or more, got {draws}")
-    scenes = work / "scenes416"
-    wide = work / "scenes_wide"
+    scenes, wide = folder("scenes", work), folder("scenes_wide", work)
+    localizer, refiner = folder("localizer", work), folder("rectifier", work)
     fonts = ["--fonts", CLASSIFIER_FONTS, "--kana-fonts", CLASSIFIER_KANA_FONTS]
     commands = {
         "scenes": [
@@ -123,12 +126,12 @@ def recipe(work: Path, device: str, draws: int = 1) -> dict[str, list[str]]:
             "--size", "640", "--workers", "0", *WIDE_POSE, "--fonts", SCENE_FONTS,
         ],
         "rectifier": [
-            "jlpr", "train", "rectifier", "--data", str(wide), "--out", str(work / "refiner"),
+            "jlpr", "train", "rectifier", "--data", str(wide), "--out", str(refiner),
             "--seed", str(SEED), "--device", device,
         ],
         "localizer": [
             "jlpr", "train", "localizer", "--data", str(scenes / "data.yaml"),
-            "--out", str(work / "localizer"), "--seed", str(SEED), "--epochs", "5",
+            "--out", str(localizer), "--seed", str(SEED), "--epochs", "5",
             "--predict-imgsz", str(PREDICT_IMGSZ), "--device", device,
         ],
     }  # fmt: skip
@@ -146,7 +149,7 @@ def recipe(work: Path, device: str, draws: int = 1) -> dict[str, list[str]]:
     return commands
 
 
-def calibration_split(work: Path) -> Any:
+def calibration_split(work: Path) -> ShardedDataset | None:
     """The calibration step's validation split (a ``ShardedDataset``), or ``None``."""
     from jlpr.errors import ConfigError
     from jlpr.training.data import ShardedDataset
@@ -217,19 +220,20 @@ def bundle(work: Path, commands: dict[str, list[str]], draws: int = 1) -> None:
     from jlpr.models.localizer import YoloPoseLocalizer
     from jlpr.models.refiner import RefiningRectifier
 
-    config = json.loads((work / "localizer" / "config.json").read_text(encoding="utf-8"))
+    localizer_run, refiner_run = folder("localizer", work), folder("rectifier", work)
+    config = json.loads((localizer_run / "config.json").read_text(encoding="utf-8"))
     config["imgsz"] = PREDICT_IMGSZ
     # Search settings are the reader's, not the training run's (a run records its defaults).
     config["stretch"] = PREDICT_STRETCH
-    localizer = YoloPoseLocalizer.from_config(config, work / "localizer")
-    refiner_config = json.loads((work / "refiner" / "config.json").read_text(encoding="utf-8"))
-    rectifier = RefiningRectifier.from_config(refiner_config, work / "refiner")
+    localizer = YoloPoseLocalizer.from_config(config, localizer_run)
+    refiner_config = json.loads((refiner_run / "config.json").read_text(encoding="utf-8"))
+    rectifier = RefiningRectifier.from_config(refiner_config, refiner_run)
     classifiers, classifier_metrics = classifiers_of(work, draws)
     reader = PlateReader(localizer, rectifier, classifiers)
     reader.save_pretrained(BUNDLE)
     metrics: dict[str, Any] = {
-        "localizer": json.loads((work / "localizer" / "manifest.json").read_text("utf-8")),
-        "rectifier": json.loads((work / "refiner" / "metrics.json").read_text("utf-8")),
+        "localizer": json.loads((localizer_run / "manifest.json").read_text("utf-8")),
+        "rectifier": json.loads((refiner_run / "metrics.json").read_text("utf-8")),
         **classifier_metrics,
     }
     manifest = {
